@@ -1,0 +1,195 @@
+import Foundation
+import Postgres
+
+/// What PostgreSQL's catalog says a schema holds: tables and views, their columns, keys and constraints.
+///
+/// Read from `pg_catalog`, so it reflects the live database, whatever created it. Used to plan schema
+/// migrations, to check that an applied schema matches its Felis file, and by the API to validate every
+/// table and column name a request mentions before it goes into SQL.
+public struct CatalogSchema: Sendable {
+    public var name: String
+    public var comment: String?
+    /// Tables and views by name.
+    public var tables: [String: CatalogTable]
+
+    public init(name: String, comment: String? = nil, tables: [String: CatalogTable] = [:]) {
+        self.name = name
+        self.comment = comment
+        self.tables = tables
+    }
+}
+
+public struct CatalogTable: Sendable {
+    public enum Kind: String, Sendable {
+        case table, view, materializedView, partitionedTable, foreignTable
+    }
+
+    public var schema: String
+    public var name: String
+    public var kind: Kind
+    public var comment: String?
+    /// Columns in their physical order.
+    public var columns: [CatalogColumn]
+    public var constraints: [CatalogConstraint]
+
+    public init(schema: String, name: String, kind: Kind, comment: String?, columns: [CatalogColumn], constraints: [CatalogConstraint]) {
+        self.schema = schema
+        self.name = name
+        self.kind = kind
+        self.comment = comment
+        self.columns = columns
+        self.constraints = constraints
+    }
+
+    public func column(_ name: String) -> CatalogColumn? {
+        columns.first { $0.name == name }
+    }
+
+    /// Primary-key columns in key order (empty for views and tables without one).
+    public var primaryKey: [String] {
+        constraints.first { $0.kind == .primaryKey }?.columns ?? []
+    }
+
+    public func constraint(_ name: String) -> CatalogConstraint? {
+        constraints.first { $0.name == name }
+    }
+}
+
+public struct CatalogColumn: Sendable, Equatable {
+    public var name: String
+    /// The type as PostgreSQL's `format_type` spells it, e.g. `character varying(20)`,
+    /// `timestamp(6) without time zone`, `double precision`.
+    public var type: String
+    /// The type's OID, for decoding values.
+    public var typeOID: UInt32
+    public var isNullable: Bool
+    /// The default expression as `pg_get_expr` prints it.
+    public var defaultExpression: String?
+    public var comment: String?
+
+    public init(name: String, type: String, typeOID: UInt32, isNullable: Bool, defaultExpression: String?, comment: String?) {
+        self.name = name
+        self.type = type
+        self.typeOID = typeOID
+        self.isNullable = isNullable
+        self.defaultExpression = defaultExpression
+        self.comment = comment
+    }
+}
+
+public struct CatalogConstraint: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case primaryKey = "p", unique = "u", foreignKey = "f", check = "c", exclusion = "x", trigger = "t"
+    }
+
+    public var name: String
+    public var kind: Kind
+    public var columns: [String]
+    public var referencedSchema: String?
+    public var referencedTable: String?
+    public var referencedColumns: [String]
+    public var comment: String?
+
+    public init(name: String, kind: Kind, columns: [String], referencedSchema: String? = nil, referencedTable: String? = nil, referencedColumns: [String] = [], comment: String? = nil) {
+        self.name = name
+        self.kind = kind
+        self.columns = columns
+        self.referencedSchema = referencedSchema
+        self.referencedTable = referencedTable
+        self.referencedColumns = referencedColumns
+        self.comment = comment
+    }
+}
+
+/// Reads schemas from the live catalog.
+public enum Catalog {
+    /// Names of all schemas, in name order, without PostgreSQL's own.
+    public static func schemaNames(on connection: Connection) async throws -> [String] {
+        let result = try await connection.query("""
+            SELECT nspname FROM pg_catalog.pg_namespace
+            WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'
+            ORDER BY nspname
+            """)
+        return result.rows.compactMap { $0[0] }
+    }
+
+    /// The schema's tables, views, columns and constraints, or `nil` when there is no such schema.
+    public static func load(schema: String, on connection: Connection) async throws -> CatalogSchema? {
+        let namespace = try await connection.query("""
+            SELECT obj_description(oid, 'pg_namespace') FROM pg_catalog.pg_namespace WHERE nspname = \(schema)
+            """)
+        guard let schemaRow = namespace.rows.first else { return nil }
+
+        let relations = try await connection.query("""
+            SELECT c.relname, c.relkind::text, obj_description(c.oid, 'pg_class')
+            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = \(schema) AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
+            """)
+        let columns = try await connection.query("""
+            SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.atttypid::int8, a.attnotnull,
+                   pg_get_expr(d.adbin, d.adrelid), col_description(c.oid, a.attnum)
+            FROM pg_catalog.pg_attribute a
+            JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+            WHERE n.nspname = \(schema) AND c.relkind IN ('r', 'v', 'm', 'p', 'f') AND a.attnum > 0 AND NOT a.attisdropped
+            ORDER BY c.relname, a.attnum
+            """)
+        let constraints = try await connection.query("""
+            SELECT con.conname, con.contype::text, c.relname,
+                   to_json(ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY AS k(num, ord)
+                                 JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num
+                                 ORDER BY k.ord))::text,
+                   fn.nspname, fc.relname,
+                   to_json(ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY AS k(num, ord)
+                                 JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num
+                                 ORDER BY k.ord))::text,
+                   obj_description(con.oid, 'pg_constraint')
+            FROM pg_catalog.pg_constraint con
+            JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            LEFT JOIN pg_catalog.pg_class fc ON fc.oid = con.confrelid
+            LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace
+            WHERE n.nspname = \(schema)
+            ORDER BY c.relname, con.conname
+            """)
+
+        var tables: [String: CatalogTable] = [:]
+        for row in relations.rows {
+            guard let name = row[0], let kind = row[1] else { continue }
+            tables[name] = CatalogTable(schema: schema, name: name, kind: relationKind(kind), comment: row[2], columns: [], constraints: [])
+        }
+        for row in columns.rows {
+            guard let table = row[0], let name = row[1], let type = row[2] else { continue }
+            tables[table]?.columns.append(CatalogColumn(
+                name: name, type: type, typeOID: UInt32(row[3].flatMap { Int($0) } ?? 0),
+                isNullable: row[4] != "t", defaultExpression: row[5], comment: row[6]
+            ))
+        }
+        for row in constraints.rows {
+            guard let name = row[0], let kindText = row[1], let table = row[2],
+                  let kind = CatalogConstraint.Kind(rawValue: kindText) else { continue }
+            tables[table]?.constraints.append(CatalogConstraint(
+                name: name, kind: kind, columns: decodeNames(row[3]),
+                referencedSchema: row[4], referencedTable: row[5], referencedColumns: decodeNames(row[6]), comment: row[7]
+            ))
+        }
+        return CatalogSchema(name: schema, comment: schemaRow[0], tables: tables)
+    }
+
+    private static func relationKind(_ code: String) -> CatalogTable.Kind {
+        switch code {
+        case "v": return .view
+        case "m": return .materializedView
+        case "p": return .partitionedTable
+        case "f": return .foreignTable
+        default: return .table
+        }
+    }
+
+    private static func decodeNames(_ json: String?) -> [String] {
+        guard let json, let data = json.data(using: .utf8),
+              let names = try? JSONDecoder().decode([String].self, from: data) else { return [] }
+        return names
+    }
+}
