@@ -1,0 +1,27 @@
+import Hummingbird
+import Logging
+import Postgres
+
+/// Builds the HTTP API: every route of DESIGN §6 under the configured prefix, plus probes and metrics.
+public enum ConsDBAPI {
+    /// The router, ready for an `Application` (or for tests without a socket).
+    ///
+    /// - Parameter queryPool: pool for `POST /consdb/query`; pass one that connects as a read-only role
+    ///   to add the database's own guarantee to the read-only transaction. Defaults to the main pool.
+    public static func router(service: APIService, metrics: APIMetrics, queryPool: ConnectionPool? = nil) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+        router.add(middleware: ErrorBodyMiddleware())
+        if let token = service.configuration.writeToken, !token.isEmpty {
+            router.add(middleware: WriteTokenMiddleware(token: token))
+        }
+        let prefix = service.configuration.prefix.trimmingCharacters(in: ["/"])
+        let group = router.group(RouterPath(prefix))
+        OperationsRoutes(service: service, metrics: metrics).registerRoot(on: router, prefixGroup: group)
+        FlexRoutes(service: service).register(on: group)
+        InsertRoutes(service: service).register(on: group)
+        QueryRoutes(service: service, queryPool: queryPool ?? service.pool).register(on: group)
+        SchemaRoutes(service: service).register(on: group)
+        return router
+    }
+}

@@ -1,0 +1,244 @@
+import Felis
+import Foundation
+import Hummingbird
+import Logging
+import Postgres
+
+/// `POST /consdb/query` (read-only SQL, streamed) and `GET /consdb/query/.../obs/{obs_id}` (one row).
+struct QueryRoutes {
+    let service: APIService
+    /// Pool for user SQL; the main pool unless a separate (e.g. read-only role) URL is configured.
+    let queryPool: ConnectionPool
+
+    func register(on group: RouterGroup<BasicRequestContext>) {
+        group.post("query") { request, context in try await runQuery(request, context) }
+        group.get("query/:instrument/:obs_type/obs/:obs_id") { request, context in try await observation(request, context) }
+    }
+
+    // MARK: - POST /consdb/query
+
+    /// Statements the endpoint runs: anything that can stand in `DECLARE ... CURSOR FOR`.
+    static let readOnlyKeywords = ["select", "with", "values", "table"]
+
+    /// The first keyword of a statement, skipping blanks, comments and opening parentheses.
+    static func leadingKeyword(_ sql: String) -> String {
+        var scalars = Substring(sql).unicodeScalars[...]
+        while let first = scalars.first {
+            if first.properties.isWhitespace || first == "(" {
+                scalars = scalars.dropFirst()
+            } else if scalars.starts(with: "--".unicodeScalars) {
+                scalars = scalars.drop { $0 != "\n" }
+            } else if scalars.starts(with: "/*".unicodeScalars) {
+                guard let end = String(String.UnicodeScalarView(scalars)).range(of: "*/") else { return "" }
+                let rest = String(String.UnicodeScalarView(scalars))[end.upperBound...]
+                scalars = Substring(rest).unicodeScalars[...]
+            } else {
+                break
+            }
+        }
+        return String(String.UnicodeScalarView(scalars.prefix { $0.properties.isAlphabetic })).lowercased()
+    }
+
+    private func runQuery(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        var request = request
+        let body = try await request.jsonBody(limit: service.configuration.maxBodyBytes)
+        guard case .string(var text) = try body.required("query") else {
+            throw APIError.badBody("Field query must be a string", value: body["query"])
+        }
+        text = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        while text.hasSuffix(";") { text.removeLast(); text = text.trimmingCharacters(in: .whitespacesAndNewlines) }
+        let keyword = Self.leadingKeyword(text)
+        guard Self.readOnlyKeywords.contains(keyword) else {
+            throw APIError.badBody(
+                "Only read-only queries are accepted", value: .string(keyword.isEmpty ? text : keyword.uppercased()),
+                valid: Self.readOnlyKeywords.map { $0.uppercased() }
+            )
+        }
+        let configuration = service.configuration
+        let cap = configuration.queryRowCap
+        let fetchSize = max(1, min(configuration.queryFetchSize, cap + 1))
+        let cursor = try await QueryCursor.open(pool: queryPool, logger: service.logger)
+        let first: QueryResult
+        do {
+            first = try await cursor.start(
+                query: text, timeoutMilliseconds: Int(configuration.queryTimeoutSeconds * 1000), fetchSize: fetchSize
+            )
+        } catch {
+            await cursor.close(commit: false)
+            throw Self.queryError(error, timeoutSeconds: configuration.queryTimeoutSeconds)
+        }
+        if first.rows.count > cap {
+            await cursor.close(commit: false)
+            throw APIError.badBody("The query returned more rows than the row cap; narrow it or add a LIMIT", value: .int(cap))
+        }
+        let logger = service.logger
+        let bodyWriter = ResponseBody { writer in
+            var sent = 0
+            var batch = first
+            var text = "{\"columns\":" + JSONValue.strings(batch.columns.map(\.name)).serialized + ",\"data\":["
+            var truncated = false
+            do {
+                while true {
+                    let take = min(batch.rows.count, cap - sent)
+                    for row in batch.rows.prefix(take) {
+                        if sent > 0 { text += "," }
+                        QueryRoutes.writeRow(row, columns: batch.columns, into: &text)
+                        sent += 1
+                    }
+                    if take < batch.rows.count { truncated = true }
+                    var buffer = ByteBuffer()
+                    buffer.writeString(text)
+                    try await writer.write(buffer)
+                    text = ""
+                    if truncated || batch.rows.count < fetchSize { break }
+                    batch = try await cursor.fetch(fetchSize)
+                    if sent >= cap, !batch.rows.isEmpty { truncated = true; break }
+                }
+            } catch {
+                // Headers are gone; abort the response so the client sees an incomplete body, not a
+                // silently short result.
+                logger.warning("query stream failed", metadata: ["event": "api.query_stream_failed", "error": "\(error)"])
+                await cursor.close(commit: false)
+                throw error
+            }
+            text += "]"
+            if truncated {
+                text += ",\"truncated\":true,\"message\":"
+                JSONValue.writeString("Result truncated at the row cap of \(cap) rows", into: &text)
+            }
+            text += "}"
+            var buffer = ByteBuffer()
+            buffer.writeString(text)
+            try await writer.write(buffer)
+            await cursor.close(commit: true)
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: bodyWriter)
+    }
+
+    static func writeRow(_ row: [String?], columns: [ResultColumn], into text: inout String) {
+        text += "["
+        for (index, value) in row.enumerated() {
+            if index > 0 { text += "," }
+            ValueCoding.json(value, typeOID: columns[index].typeOID).write(into: &text)
+        }
+        text += "]"
+    }
+
+    static func queryError(_ error: Error, timeoutSeconds: Double) -> Error {
+        guard let error = error as? PostgresError else { return error }
+        switch error.code {
+        case .cancelled:
+            return APIError.badBody("The query exceeded the statement timeout", value: .double(timeoutSeconds), valid: ["a faster query"])
+        case .server, .protocolViolation:
+            var message = error.message
+            if let detail = error.detail { message += ": " + detail }
+            return APIError.badBody("Query failed: \(message)", value: error.sqlState.map { .string($0) })
+        default:
+            return APIError.from(error)
+        }
+    }
+
+    // MARK: - GET /consdb/query/{instrument}/{obs_type}/obs/{obs_id}
+
+    private func observation(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let instrument = try await service.schemas.instrument(try context.path("instrument"))
+        let obsType = try ObservationType.parse(try context.path("obs_type"))
+        let obsID = try context.integer("obs_id")
+        let withFlex = try request.flag("flex")
+        let schemas = service.schemas
+        // The reference reads `<obs_type>_wide_view`; where no such view exists we read the observation
+        // type's own table or view, so the endpoint answers for every schema.
+        var found = try await schemas.relation(obsType.wideView, instrument: instrument)
+        if found == nil { found = try await schemas.relation(obsType.rawValue, instrument: instrument) }
+        guard let relation = found, let idColumn = relation.observationIDColumn else {
+            throw APIError.unknown("observation type", .string(obsType.rawValue))
+        }
+        let flexData = try await schemas.relation(obsType.flexDataTable, instrument: instrument)
+        let flexKeys = try await schemas.relation(obsType.flexSchemaTable, instrument: instrument)
+        let members: [(String, JSONValue)] = try await service.read { connection in
+            let result = try await connection.query("SELECT * FROM \(relation.sqlName) WHERE \(identifier: idColumn) = \(obsID) LIMIT 1")
+            guard let row = result.rows.first else { throw APIError.unknown(idColumn, .int(obsID)) }
+            var members = zip(result.columns, row).map { column, value in
+                (column.name, ValueCoding.json(value, typeOID: column.typeOID))
+            }
+            if withFlex, let flexData, let flexKeys {
+                let flex = try await connection.query("""
+                    SELECT d.key, d.value, s.dtype FROM \(flexData.sqlName) d JOIN \(flexKeys.sqlName) s ON s.key = d.key
+                    WHERE d.obs_id = \(obsID) ORDER BY d.key
+                    """)
+                for entry in flex.rows {
+                    let key = entry[0] ?? ""
+                    let value = FlexKeyRules.json(fromStored: entry[1], dtype: entry[2] ?? "str")
+                    members.removeAll { $0.0 == key }
+                    members.append((key, value))
+                }
+            }
+            return members
+        }
+        return JSONResponse.make(.object(members))
+    }
+}
+
+/// A server-side cursor over a user's query, inside a read-only transaction on a leased connection.
+///
+/// The connection returns to the pool exactly once: when the stream ends, when it fails, or (if the
+/// response body is never written) when the cursor is released; a connection left mid-transaction is
+/// discarded by the pool rather than reused.
+final class QueryCursor: @unchecked Sendable {
+    // @unchecked Sendable: `connection` is only used by one task at a time (the request handler, then
+    // the response writer after the handler returned); `closed` is guarded by `lock`.
+    private let pool: ConnectionPool
+    private let connection: Connection
+    private let lock = NSLock()
+    private var closed = false
+    private let logger: Logger
+
+    private init(pool: ConnectionPool, connection: Connection, logger: Logger) {
+        self.pool = pool
+        self.connection = connection
+        self.logger = logger
+    }
+
+    static func open(pool: ConnectionPool, logger: Logger) async throws -> QueryCursor {
+        do {
+            return QueryCursor(pool: pool, connection: try await pool.lease(), logger: logger)
+        } catch let error as PostgresError {
+            throw APIError.from(error)
+        }
+    }
+
+    /// Begins the read-only transaction, declares the cursor and fetches the first batch.
+    func start(query: String, timeoutMilliseconds: Int, fetchSize: Int) async throws -> QueryResult {
+        try await connection.execute("BEGIN READ ONLY")
+        try await connection.execute("SET LOCAL statement_timeout = \(max(1, timeoutMilliseconds))")
+        // The user's SQL is the statement here by design; the extended protocol (PQexecParams) refuses a
+        // second statement, DECLARE refuses anything but a query, and the transaction refuses writes.
+        try await connection.query(SQL(unsafeSQL: "DECLARE consdb_query NO SCROLL CURSOR FOR " + query))
+        return try await fetch(fetchSize)
+    }
+
+    func fetch(_ count: Int) async throws -> QueryResult {
+        try await connection.query(SQL(unsafeSQL: "FETCH FORWARD \(count) FROM consdb_query"))
+    }
+
+    /// Ends the transaction and returns the connection; later calls do nothing.
+    func close(commit: Bool) async {
+        let first = lock.withLock { () -> Bool in
+            defer { closed = true }
+            return !closed
+        }
+        guard first else { return }
+        _ = try? await connection.execute(commit ? "COMMIT" : "ROLLBACK")
+        await pool.release(connection)
+    }
+
+    deinit {
+        let unreleased = lock.withLock { !closed }
+        if unreleased {
+            let pool = self.pool
+            let connection = self.connection
+            Task { await pool.release(connection) }
+        }
+    }
+}

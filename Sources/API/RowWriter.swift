@@ -1,0 +1,117 @@
+import Felis
+import Postgres
+
+/// Builds the INSERT statements of the insert and flex endpoints from request values, after checking
+/// every column name against the catalog and every value against its column's type.
+struct RowWriter {
+    let table: CatalogTable
+
+    /// One row's values, in request order.
+    typealias Values = [(String, JSONValue)]
+
+    /// Rejects unknown columns, and (unless updating) missing columns that are NOT NULL without a default.
+    func validate(_ values: Values, update: Bool) throws {
+        let unknown = values.map(\.0).filter { table.column($0) == nil }
+        if !unknown.isEmpty {
+            throw APIError.badBody(
+                "Unknown extra columns for \(table.qualifiedName)", value: .string(unknown.joined(separator: ",")),
+                valid: table.columns.map(\.name)
+            )
+        }
+        guard !update else { return }
+        let supplied = Set(values.map(\.0))
+        let missing = table.columns.filter { !$0.isNullable && $0.defaultExpression == nil && !supplied.contains($0.name) }
+        if !missing.isEmpty {
+            throw APIError.badBody(
+                "Missing required columns for \(table.qualifiedName)", value: .string(missing.map(\.name).joined(separator: ","))
+            )
+        }
+    }
+
+    /// `INSERT INTO table (columns) VALUES (...), (...)`; a column a row lacks gets `DEFAULT`. With
+    /// `conflictColumns`, existing rows are updated with the supplied columns (upsert on that key).
+    func insert(_ rows: [Values], conflictColumns: [String]?) throws -> SQL {
+        var columnNames: [String] = []
+        var seen = Set<String>()
+        for row in rows {
+            for (name, _) in row where seen.insert(name).inserted { columnNames.append(name) }
+        }
+        guard !columnNames.isEmpty else { throw APIError.badBody("No values to insert") }
+        guard rows.count * columnNames.count <= 65_535 else {
+            throw APIError.badBody("Too many values in one insert (\(rows.count * columnNames.count)); split it into requests of at most 65535 values")
+        }
+        var tuples: [SQL] = []
+        for row in rows {
+            let lookup = Dictionary(row, uniquingKeysWith: { _, last in last })
+            var items: [SQL] = []
+            for name in columnNames {
+                guard let value = lookup[name] else { items.append("DEFAULT"); continue }
+                let column = table.column(name)!
+                let text = try ValueCoding.text(for: value, column: column)
+                items.append("\(text: text)::\(unsafeRaw: column.type)")
+            }
+            tuples.append("(" + SQL.joined(items) + ")")
+        }
+        let columnList = SQL.joined(columnNames.map { "\(identifier: $0)" })
+        var sql: SQL = "INSERT INTO \(table.sqlName) (\(columnList)) VALUES \(SQL.joined(tuples))"
+        if let conflictColumns, !conflictColumns.isEmpty {
+            let target = SQL.joined(conflictColumns.map { "\(identifier: $0)" })
+            let updates = columnNames.filter { !conflictColumns.contains($0) }
+            if updates.isEmpty {
+                sql.append(" ON CONFLICT (\(target)) DO NOTHING")
+            } else {
+                let assignments = SQL.joined(updates.map { "\(identifier: $0) = EXCLUDED.\(identifier: $0)" })
+                sql.append(" ON CONFLICT (\(target)) DO UPDATE SET \(assignments)")
+            }
+        }
+        return sql
+    }
+
+    /// The key used for upserts: the table's primary key, else the given fallback columns.
+    func conflictColumns(fallback: [String]) -> [String] {
+        let key = table.primaryKey
+        return key.isEmpty ? fallback : key
+    }
+}
+
+/// Finds the `(day_obs, seq_num[, detector])` of an observation from its parent row, as the reference's
+/// insert-by-id endpoints do, so clients may send just an id.
+struct ObservationKeys {
+    let schemas: InstrumentSchemas
+    let instrument: String
+
+    /// Fills the composite-key columns `table` has and `values` lacks. The parent is `exposure` found by
+    /// the row's `exposure_id` or `visit_id`, else `ccdexposure` by `obs_id` for detector-level tables,
+    /// else `exposure` by `obs_id`. A missing parent is a 404.
+    func fill(_ values: inout RowWriter.Values, table: CatalogTable, obsID: Int64, on connection: Connection) async throws {
+        let keyColumns = ["day_obs", "seq_num", "detector"].filter { table.column($0) != nil }
+        let present = Set(values.map(\.0))
+        let missing = keyColumns.filter { !present.contains($0) }
+        guard !missing.isEmpty, table.column("day_obs") != nil, table.column("seq_num") != nil else { return }
+
+        let parentName: String
+        let idColumn: String
+        let id: Int64
+        if let explicit = values.first(where: { $0.0 == "exposure_id" || $0.0 == "visit_id" }),
+           case .number(let text) = explicit.1, let parentID = Int64(text) {
+            (parentName, idColumn, id) = ("exposure", "exposure_id", parentID)
+        } else if table.column("detector") != nil {
+            (parentName, idColumn, id) = ("ccdexposure", "ccdexposure_id", obsID)
+        } else {
+            (parentName, idColumn, id) = ("exposure", "exposure_id", obsID)
+        }
+        guard let parent = try await schemas.relation(parentName, instrument: instrument) else {
+            throw APIError.unknown("table", .string(InstrumentSchemas.schemaPrefix + instrument + "." + parentName))
+        }
+        let available = missing.filter { parent.column($0) != nil }
+        guard !available.isEmpty else { return }
+        let selectList = SQL.joined(available.map { "\(identifier: $0)" })
+        let result = try await connection.query("SELECT \(selectList) FROM \(parent.sqlName) WHERE \(identifier: idColumn) = \(id)")
+        guard let row = result.rows.first else {
+            throw APIError.unknown(idColumn, .int(id))
+        }
+        for (index, name) in available.enumerated() {
+            values.append((name, row[index].map { JSONValue.number($0) } ?? .null))
+        }
+    }
+}

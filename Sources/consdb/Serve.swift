@@ -1,0 +1,72 @@
+import API
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import Postgres
+import Prometheus
+import ServiceLifecycle
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the ConsDB HTTP API (flexible metadata, inserts, queries, schema).",
+        discussion: """
+            Environment: CONSDB_DATABASE_URL (or POSTGRES_URL / CONSDB_URL), CONSDB_HOST, CONSDB_PORT,
+            URL_PREFIX (/consdb), CONSDB_API_TOKEN (bearer token for write endpoints), STATEMENT_TIMEOUT_SECONDS
+            (600), MAX_ROWS (1000000), FETCH_SIZE (10000), CONSDB_MAX_BODY_BYTES (16 MiB), CONSDB_POOL_SIZE (10),
+            CONSDB_QUERY_DATABASE_URL (optional separate, e.g. read-only, role for POST /consdb/query).
+            """
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(name: .long, help: "Address to listen on (else CONSDB_HOST; default 0.0.0.0).")
+    var host: String?
+
+    @Option(name: .long, help: "Port to listen on (else CONSDB_PORT; default 8080).")
+    var port: Int?
+
+    func run() async throws {
+        try await runReportingSettingErrors {
+            let settings = try common.settings()
+            let logger = try common.bootstrapLogging(settings)
+            let url = try settings.databaseURL(flag: common.databaseURL)
+            let listenPort = try port ?? settings.positiveInt("CONSDB_PORT", default: 8080)
+            guard (1...65535).contains(listenPort) else { throw SettingError("--port", "must be between 1 and 65535; got \(listenPort)") }
+            let listenHost = host ?? settings.string("CONSDB_HOST") ?? "0.0.0.0"
+
+            var configuration = APIConfiguration()
+            configuration.prefix = settings.string("URL_PREFIX") ?? configuration.prefix
+            guard configuration.prefix.hasPrefix("/") else { throw SettingError("URL_PREFIX", "must start with '/'; got '\(configuration.prefix)'") }
+            configuration.writeToken = settings.string("CONSDB_API_TOKEN")
+            configuration.queryTimeoutSeconds = try settings.positiveDouble("STATEMENT_TIMEOUT_SECONDS", default: configuration.queryTimeoutSeconds)
+            configuration.queryRowCap = try settings.positiveInt("MAX_ROWS", default: configuration.queryRowCap)
+            configuration.queryFetchSize = try settings.positiveInt("FETCH_SIZE", default: configuration.queryFetchSize)
+            configuration.maxBodyBytes = try settings.positiveInt("CONSDB_MAX_BODY_BYTES", default: configuration.maxBodyBytes)
+            let poolSize = try settings.positiveInt("CONSDB_POOL_SIZE", default: 10)
+
+            let pool = ConnectionPool(configuration: .init(conninfo: url, maxConnections: poolSize), logger: logger)
+            let queryPool = settings.string("CONSDB_QUERY_DATABASE_URL").map {
+                ConnectionPool(configuration: .init(conninfo: $0, maxConnections: poolSize), logger: logger)
+            }
+            let service = APIService(pool: pool, configuration: configuration, logger: logger)
+            let router = ConsDBAPI.router(service: service, metrics: APIMetrics(), queryPool: queryPool)
+            let app = Application(
+                router: router,
+                configuration: .init(address: .hostname(listenHost, port: listenPort), serverName: "consdb"),
+                logger: logger
+            )
+            logger.info("serving the ConsDB API", metadata: [
+                "event": "serve.start", "address": "\(listenHost):\(listenPort)", "prefix": "\(configuration.prefix)",
+                "database": "\(DatabaseURL.redacted(url))", "write_auth": "\(configuration.writeToken != nil)",
+            ])
+            let group = ServiceGroup(
+                configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            )
+            try await group.run()
+            await pool.shutdown()
+            await queryPool?.shutdown()
+            logger.info("stopped", metadata: ["event": "serve.stop"])
+        }
+    }
+}
