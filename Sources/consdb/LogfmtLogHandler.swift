@@ -17,15 +17,12 @@ struct LogfmtLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    // swift-log 1.16 calls this signature.
-    func log(
-        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
-        file: String, function: String, line: UInt
-    ) {
-        var line = "ts=\(Self.timestamp()) level=\(level.rawValue) logger=\(label)"
-        let merged = metadata.merging(explicit ?? [:]) { _, new in new }
+    func log(event record: LogEvent) {
+        var line = "ts=\(Self.timestamp()) level=\(record.level.rawValue) logger=\(label)"
+        var merged = metadata.merging(record.metadata ?? [:]) { _, new in new }
+        if let error = record.error { merged["error"] = "\(error)" }
         if let event = merged["event"] { line += " event=\(Self.quote("\(event)"))" }
-        line += " msg=\(Self.quote(message.description))"
+        line += " msg=\(Self.quote(record.message.description))"
         for key in merged.keys.sorted() where key != "event" {
             line += " \(key)=\(Self.quote("\(merged[key]!)"))"
         }
