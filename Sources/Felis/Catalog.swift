@@ -31,14 +31,28 @@ public struct CatalogTable: Sendable {
     /// Columns in their physical order.
     public var columns: [CatalogColumn]
     public var constraints: [CatalogConstraint]
+    /// Indexes, including those behind primary-key and unique constraints.
+    public var indexes: [CatalogIndex]
+    /// For a view: the table columns its query reads (from `pg_depend`), so a migration can tell
+    /// whether the view still selects what it should even when its own column list is unchanged.
+    public var viewReferences: [CatalogColumnReference]
 
-    public init(schema: String, name: String, kind: Kind, comment: String?, columns: [CatalogColumn], constraints: [CatalogConstraint]) {
+    public init(
+        schema: String, name: String, kind: Kind, comment: String?, columns: [CatalogColumn], constraints: [CatalogConstraint],
+        indexes: [CatalogIndex] = [], viewReferences: [CatalogColumnReference] = []
+    ) {
         self.schema = schema
         self.name = name
         self.kind = kind
         self.comment = comment
         self.columns = columns
         self.constraints = constraints
+        self.indexes = indexes
+        self.viewReferences = viewReferences
+    }
+
+    public func index(_ name: String) -> CatalogIndex? {
+        indexes.first { $0.name == name }
     }
 
     public func column(_ name: String) -> CatalogColumn? {
@@ -101,6 +115,35 @@ public struct CatalogConstraint: Sendable, Equatable {
     }
 }
 
+public struct CatalogIndex: Sendable, Equatable {
+    public var name: String
+    /// Indexed columns in order; an expression column appears as an empty string.
+    public var columns: [String]
+    public var isUnique: Bool
+    /// True when the index belongs to a primary-key, unique or exclusion constraint.
+    public var isConstraintIndex: Bool
+
+    public init(name: String, columns: [String], isUnique: Bool, isConstraintIndex: Bool) {
+        self.name = name
+        self.columns = columns
+        self.isUnique = isUnique
+        self.isConstraintIndex = isConstraintIndex
+    }
+}
+
+/// A column of some table, as a view's query reads it.
+public struct CatalogColumnReference: Sendable, Hashable {
+    public var schema: String
+    public var table: String
+    public var column: String
+
+    public init(schema: String, table: String, column: String) {
+        self.schema = schema
+        self.table = table
+        self.column = column
+    }
+}
+
 /// Reads schemas from the live catalog.
 public enum Catalog {
     /// Names of all schemas, in name order, without PostgreSQL's own.
@@ -153,6 +196,33 @@ public enum Catalog {
             WHERE n.nspname = \(schema)
             ORDER BY c.relname, con.conname
             """)
+        let indexes = try await connection.query("""
+            SELECT t.relname, i.relname, ix.indisunique,
+                   EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con WHERE con.conindid = ix.indexrelid AND con.contype IN ('p', 'u', 'x')),
+                   to_json(ARRAY(SELECT coalesce(a.attname, '') FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(num, ord)
+                                 LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.num
+                                 ORDER BY k.ord))::text
+            FROM pg_catalog.pg_index ix
+            JOIN pg_catalog.pg_class i ON i.oid = ix.indexrelid
+            JOIN pg_catalog.pg_class t ON t.oid = ix.indrelid
+            JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace
+            WHERE n.nspname = \(schema)
+            ORDER BY t.relname, i.relname
+            """)
+        // A view's query is stored as a rewrite rule, which depends on every column it reads.
+        let viewReferences = try await connection.query("""
+            SELECT DISTINCT v.relname, rn.nspname, rc.relname, a.attname
+            FROM pg_catalog.pg_rewrite r
+            JOIN pg_catalog.pg_class v ON v.oid = r.ev_class
+            JOIN pg_catalog.pg_namespace n ON n.oid = v.relnamespace
+            JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid
+                 AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjsubid > 0
+            JOIN pg_catalog.pg_class rc ON rc.oid = d.refobjid
+            JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+            JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+            WHERE n.nspname = \(schema) AND v.relkind IN ('v', 'm') AND rc.oid <> v.oid
+            ORDER BY 1, 2, 3, 4
+            """)
 
         var tables: [String: CatalogTable] = [:]
         for row in relations.rows {
@@ -173,6 +243,16 @@ public enum Catalog {
                 name: name, kind: kind, columns: decodeNames(row[3]),
                 referencedSchema: row[4], referencedTable: row[5], referencedColumns: decodeNames(row[6]), comment: row[7]
             ))
+        }
+        for row in indexes.rows {
+            guard let table = row[0], let name = row[1] else { continue }
+            tables[table]?.indexes.append(CatalogIndex(
+                name: name, columns: decodeNames(row[4]), isUnique: row[2] == "t", isConstraintIndex: row[3] == "t"
+            ))
+        }
+        for row in viewReferences.rows {
+            guard let view = row[0], let refSchema = row[1], let refTable = row[2], let column = row[3] else { continue }
+            tables[view]?.viewReferences.append(CatalogColumnReference(schema: refSchema, table: refTable, column: column))
         }
         return CatalogSchema(name: schema, comment: schemaRow[0], tables: tables)
     }
