@@ -67,6 +67,7 @@ let package = Package(
             dependencies: ["Postgres"]
         ),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
+        .testTarget(name: "CommandTests", dependencies: ["consdb", "TestSupport"]),
         .testTarget(name: "FelisTests", dependencies: ["Felis", "Postgres", "TestSupport"]),
         .testTarget(
             name: "APITests",
