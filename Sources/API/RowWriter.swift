@@ -47,8 +47,9 @@ struct RowWriter {
             for name in columnNames {
                 guard let value = lookup[name] else { items.append("DEFAULT"); continue }
                 let column = table.column(name)!
-                let text = try ValueCoding.text(for: value, column: column)
-                items.append("\(text: text)::\(unsafeRaw: column.type)")
+                // No explicit cast: PostgreSQL coerces INSERT values to the column type with an assignment
+                // cast, which rejects a too-long string where an explicit ::varchar(n) would cut it.
+                items.append("\(text: try ValueCoding.text(for: value, column: column))")
             }
             tuples.append("(" + SQL.joined(items) + ")")
         }

@@ -49,6 +49,9 @@ enum ValueCoding {
             return value.serialized
         case PostgresType.text, PostgresType.varchar, PostgresType.bpchar, PostgresType.char, PostgresType.name:
             guard case .string(let text) = value else { throw reject("str") }
+            if let limit = maximumLength(column.type), text.count > limit {
+                throw APIError.badBody("Value too long for column \(column.name) (\(column.type))", value: value, valid: ["at most \(limit) characters"])
+            }
             return text
         default:
             // Types without a JSON counterpart (dates, pgSphere regions, bytea ...): PostgreSQL parses the
@@ -59,6 +62,13 @@ enum ValueCoding {
             default: throw reject(column.type)
             }
         }
+    }
+
+    /// The `n` of `character varying(n)` or `character(n)`.
+    static func maximumLength(_ formattedType: String) -> Int? {
+        guard formattedType.hasPrefix("character"), let open = formattedType.firstIndex(of: "("),
+              let close = formattedType.firstIndex(of: ")"), open < close else { return nil }
+        return Int(formattedType[formattedType.index(after: open)..<close])
     }
 
     // MARK: PostgreSQL -> JSON
