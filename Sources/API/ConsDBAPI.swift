@@ -11,7 +11,8 @@ public enum ConsDBAPI {
     public static func router(service: APIService, metrics: APIMetrics, queryPool: ConnectionPool? = nil) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
-        router.add(middleware: ErrorBodyMiddleware())
+        let routeTable = RouteTable()
+        router.add(middleware: ErrorBodyMiddleware(routes: routeTable))
         if let token = service.configuration.writeToken, !token.isEmpty {
             router.add(middleware: WriteTokenMiddleware(token: token))
         }
@@ -22,6 +23,7 @@ public enum ConsDBAPI {
         InsertRoutes(service: service).register(on: group)
         QueryRoutes(service: service, queryPool: queryPool ?? service.pool).register(on: group)
         SchemaRoutes(service: service).register(on: group)
+        routeTable.set(router.routes.map { ($0.method.rawValue, $0.path.description) })
         return router
     }
 }

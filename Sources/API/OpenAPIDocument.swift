@@ -137,6 +137,7 @@ enum OpenAPIDocument {
 
     static func errors(_ codes: [Int]) -> [(String, JSONValue)] {
         let meaning = [400: "Bad request: malformed body, unknown key or column, wrong type, bad query", 401: "Missing or invalid bearer token",
+                       405: "Method not allowed on this path",
                        404: "Unknown instrument, table, observation type or observation", 409: "Row or key already exists (use u=1)",
                        413: "Body too large"]
         return codes.map { (String($0), response(meaning[$0] ?? "Error", ref("Error"))) }
@@ -207,7 +208,7 @@ enum OpenAPIDocument {
                     ("message", stringSchema), ("table", stringSchema), ("instrument", stringSchema),
                     ("obs_id", .object([("oneOf", .array([.object([("type", .string("integer"))]), .object([("type", .string("array")), ("items", .object([("type", .string("integer"))]))])]))])),
                 ], required: ["message", "table", "instrument", "obs_id"])),
-                ("QueryRequest", object([("query", stringSchema)], required: ["query"])),
+                ("QueryRequest", object([("query", .object([("type", .string("string")), ("minLength", .int(1))]))], required: ["query"])),
                 ("QueryResponse", object([
                     ("columns", stringArray),
                     ("data", .object([("type", .string("array")), ("items", .object([("type", .string("array")), ("items", anyValue)]))])),
