@@ -1,5 +1,4 @@
 import Dispatch
-import Foundation
 import Hummingbird
 import Postgres
 import Prometheus
@@ -68,95 +67,6 @@ struct RequestMetricsMiddleware: RouterMiddleware {
             let status = (error as? any HTTPResponseError)?.status.code ?? 500
             metrics.record(route: context.endpointPath ?? "unmatched", method: method, status: status, nanoseconds: DispatchTime.now().uptimeNanoseconds - start)
             throw error
-        }
-    }
-}
-
-/// Turns anything unexpected into a logged 500 with a JSON body, and logs 5xx responses with context.
-struct ErrorBodyMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
-    let routes: RouteTable
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch let error as APIError {
-            throw error
-        } catch let error as any HTTPResponseError {
-            // Hummingbird's own errors (404 for no route, 413 for a large body) in our JSON shape; a path
-            // that exists with other methods is a 405 naming them.
-            if error.status.code == 404 {
-                let allowed = routes.methods(forPath: request.uri.path)
-                if !allowed.isEmpty {
-                    var notAllowed = APIError(.methodNotAllowed, "Method not allowed", value: .string(request.method.rawValue), valid: allowed)
-                    notAllowed.headers = [.allow: allowed.joined(separator: ", ")]
-                    throw notAllowed
-                }
-                throw APIError(.notFound, "No such endpoint", value: .string(request.uri.path))
-            }
-            throw APIError(error.status, error.status.reasonPhrase, value: .string(request.uri.path))
-        } catch {
-            context.logger.error("unhandled error", metadata: ["event": "api.unhandled", "error": "\(error)"])
-            throw APIError(.internalServerError, "Internal error")
-        }
-    }
-}
-
-/// Requires `Authorization: Bearer <token>` on write endpoints when a token is configured.
-struct WriteTokenMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
-    let token: String
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.method == .post, Self.isWriteEndpoint(request.uri.path) else {
-            return try await next(request, context)
-        }
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
-            var error = APIError(.unauthorized, "This endpoint needs a bearer token")
-            error.headers = [.wwwAuthenticate: "Bearer"]
-            throw error
-        }
-        guard Self.constantTimeEqual(String(header.dropFirst(7)), token) else {
-            var error = APIError(.unauthorized, "Invalid bearer token")
-            error.headers = [.wwwAuthenticate: "Bearer error=\"invalid_token\""]
-            throw error
-        }
-        return try await next(request, context)
-    }
-
-    /// Writes are the flex and insert endpoints; queries and reads stay open.
-    static func isWriteEndpoint(_ path: String) -> Bool {
-        path.contains("/flex/") || path.contains("/insert/")
-    }
-
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        var difference = UInt8(x.count == y.count ? 0 : 1)
-        for index in 0..<max(x.count, y.count) {
-            difference |= (index < x.count ? x[index] : 0) ^ (index < y.count ? y[index] : 0)
-        }
-        return difference == 0
-    }
-}
-
-/// The router's routes, filled in once every route is registered, to tell 405 from 404.
-final class RouteTable: @unchecked Sendable {
-    // @unchecked Sendable: `routes` is only read and written under `lock`.
-    private let lock = NSLock()
-    private var routes: [(method: String, segments: [Substring])] = []
-
-    func set(_ table: [(method: String, path: String)]) {
-        lock.withLock { routes = table.map { ($0.method, $0.path.split(separator: "/")) } }
-    }
-
-    /// Methods served for `path`, where a `{parameter}` segment matches any segment.
-    func methods(forPath path: String) -> [String] {
-        let segments = path.split(separator: "/")
-        return lock.withLock {
-            Set(routes.filter { route in
-                route.segments.count == segments.count
-                    && zip(route.segments, segments).allSatisfy { pattern, segment in pattern.hasPrefix("{") || pattern == segment }
-            }.map(\.method)).sorted()
         }
     }
 }
