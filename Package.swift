@@ -22,6 +22,19 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        .systemLibrary(
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .target(
+            name: "Kafka",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "Avro"),
         .target(
             name: "Postgres",
             dependencies: [
@@ -50,6 +63,7 @@ let package = Package(
         .executableTarget(
             name: "consdb",
             dependencies: [
+                "Kafka",
                 "Postgres",
                 "Felis",
                 "API",
@@ -68,6 +82,8 @@ let package = Package(
         ),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "CommandTests", dependencies: ["consdb", "TestSupport"]),
+        .testTarget(name: "AvroTests", dependencies: ["Avro", "TestSupport"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(name: "FelisTests", dependencies: ["Felis", "Postgres", "TestSupport"]),
         .testTarget(
             name: "APITests",
