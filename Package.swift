@@ -35,6 +35,18 @@ let package = Package(
             ]
         ),
         .target(name: "Avro"),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(
+            name: "Fetch",
+            dependencies: [
+                "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "Postgres",
             dependencies: [
@@ -84,6 +96,14 @@ let package = Package(
         .testTarget(name: "CommandTests", dependencies: ["consdb", "TestSupport"]),
         .testTarget(name: "AvroTests", dependencies: ["Avro", "TestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
+        .testTarget(
+            name: "FetchTests",
+            dependencies: [
+                "Fetch", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "FelisTests", dependencies: ["Felis", "Postgres", "TestSupport"]),
         .testTarget(
             name: "APITests",

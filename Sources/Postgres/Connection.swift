@@ -132,6 +132,7 @@ public final class Connection: @unchecked Sendable {
     }
 
     /// Runs `body` in a transaction: COMMIT when it returns, ROLLBACK when it throws.
+    @discardableResult
     public func withTransaction<T: Sendable>(
         readOnly: Bool = false,
         statementTimeoutMilliseconds: Int? = nil,

@@ -62,6 +62,7 @@ public actor ConnectionPool {
     }
 
     /// Runs `body` in a transaction on a pooled connection.
+    @discardableResult
     public nonisolated func withTransaction<T: Sendable>(
         readOnly: Bool = false,
         statementTimeoutMilliseconds: Int? = nil,

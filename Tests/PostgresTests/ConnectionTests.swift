@@ -97,7 +97,7 @@ struct ConnectionTests {
             let connection = try await Connection.connect(url)
             try await connection.execute("CREATE TABLE t (id int)")
             let error = await #expect(throws: PostgresError.self) {
-                try await connection.withTransaction(readOnly: true) { tx in
+                _ = try await connection.withTransaction(readOnly: true) { tx in
                     try await tx.query("INSERT INTO t VALUES (\(1))")
                 }
             }
