@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Postgres
 
 /// Turns anything unexpected into a logged 500 with a JSON body, and logs 5xx responses with context.
 struct ErrorBodyMiddleware: RouterMiddleware {
@@ -11,6 +12,14 @@ struct ErrorBodyMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             throw error
+        } catch let error as PostgresError {
+            // Database errors a route did not map itself (e.g. reading the catalog): 503 while the
+            // database is unreachable, 4xx for bad data, else a logged 500.
+            let mapped = APIError.from(error)
+            if mapped.status.code >= 500 {
+                context.logger.error("database error", metadata: ["event": "api.database_error", "error": "\(error)"])
+            }
+            throw mapped
         } catch let error as any HTTPResponseError {
             // Hummingbird's own errors (404 for no route, 413 for a large body) in our JSON shape; a path
             // that exists with other methods is a 405 naming them.

@@ -104,6 +104,9 @@ struct FlexRoutes {
         let flex = try await tables(context)
         let obsID = try context.integer("obs_id")
         let wanted = request.uri.queryParameters[values: "k"].map { String($0).removingPercentEncoding ?? String($0) }
+        if let bad = wanted.first(where: { $0.contains("\0") }) {
+            throw APIError.badBody("Query parameter k cannot hold a NUL character", value: .string(bad))
+        }
         let members: [(String, JSONValue)] = try await service.read { connection in
             _ = try await observationKey(flex, obsID: obsID, on: connection)
             let types = Dictionary(try await keyTypes(flex, on: connection).map { ($0.key, $0.dtype) }, uniquingKeysWith: { a, _ in a })

@@ -83,7 +83,11 @@ struct InsertRoutes {
             var row = values
             try await completeKey(connection, &row)
             try writer.validate(row, update: update)
-            try await connection.query(try writer.insert([row], conflictColumns: update ? conflict : nil))
+            if update, !writer.missingRequired(row).isEmpty {
+                try await writer.updateExisting(row, keyColumns: conflict, on: connection)
+            } else {
+                try await connection.query(try writer.insert([row], conflictColumns: update ? conflict : nil))
+            }
         }
         return JSONResponse.make(.object([
             ("message", .string("Data inserted")),
@@ -135,6 +139,11 @@ struct InsertRoutes {
                 let first = Set(rows[0].map(\.0))
                 if let odd = rows.firstIndex(where: { Set($0.map(\.0)) != first }) {
                     throw APIError.badBody("With u=1 every row of a bulk insert must name the same columns", value: .int(parsed[odd].0))
+                }
+                // Rows without every required column can only update existing rows.
+                if !writer.missingRequired(rows[0]).isEmpty {
+                    for row in rows { try await writer.updateExisting(row, keyColumns: conflict, on: connection) }
+                    return
                 }
             }
             try await connection.query(try writer.insert(rows, conflictColumns: update ? conflict : nil))

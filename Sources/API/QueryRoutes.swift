@@ -20,23 +20,40 @@ struct QueryRoutes {
     /// Statements the endpoint runs: anything that can stand in `DECLARE ... CURSOR FOR`.
     static let readOnlyKeywords = ["select", "with", "values", "table"]
 
-    /// The first keyword of a statement, skipping blanks, comments and opening parentheses.
+    /// The first keyword of a statement, skipping blanks, comments and opening parentheses. Block
+    /// comments nest, as PostgreSQL reads them: `/* a /* b */ SELECT */ DELETE` starts with DELETE.
     static func leadingKeyword(_ sql: String) -> String {
-        var scalars = Substring(sql).unicodeScalars[...]
-        while let first = scalars.first {
-            if first.properties.isWhitespace || first == "(" {
-                scalars = scalars.dropFirst()
-            } else if scalars.starts(with: "--".unicodeScalars) {
-                scalars = scalars.drop { $0 != "\n" }
-            } else if scalars.starts(with: "/*".unicodeScalars) {
-                guard let end = String(String.UnicodeScalarView(scalars)).range(of: "*/") else { return "" }
-                let rest = String(String.UnicodeScalarView(scalars))[end.upperBound...]
-                scalars = Substring(rest).unicodeScalars[...]
+        let scalars = Array(sql.unicodeScalars)
+        func at(_ index: Int, _ pair: String) -> Bool {
+            let pair = Array(pair.unicodeScalars)
+            return index + 1 < scalars.count && scalars[index] == pair[0] && scalars[index + 1] == pair[1]
+        }
+        var index = 0
+        while index < scalars.count {
+            if scalars[index].properties.isWhitespace || scalars[index] == "(" {
+                index += 1
+            } else if at(index, "--") {
+                while index < scalars.count, scalars[index] != "\n" { index += 1 }
+            } else if at(index, "/*") {
+                var depth = 0
+                repeat {
+                    if at(index, "/*") {
+                        depth += 1
+                        index += 2
+                    } else if at(index, "*/") {
+                        depth -= 1
+                        index += 2
+                    } else {
+                        index += 1
+                    }
+                } while depth > 0 && index < scalars.count
+                guard depth == 0 else { return "" }
             } else {
                 break
             }
         }
-        return String(String.UnicodeScalarView(scalars.prefix { $0.properties.isAlphabetic })).lowercased()
+        let word = scalars[index...].prefix { $0.properties.isAlphabetic }
+        return String(String.UnicodeScalarView(word)).lowercased()
     }
 
     private func runQuery(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -44,6 +61,10 @@ struct QueryRoutes {
         let body = try await request.jsonBody(limit: service.configuration.maxBodyBytes)
         guard case .string(var text) = try body.required("query") else {
             throw APIError.badBody("Field query must be a string", value: body["query"])
+        }
+        guard !text.contains("\0") else {
+            // libpq sends the statement as a C string, which would end at the NUL.
+            throw APIError.badBody("The query cannot hold a NUL character")
         }
         text = text.trimmingCharacters(in: .whitespacesAndNewlines)
         while text.hasSuffix(";") { text.removeLast(); text = text.trimmingCharacters(in: .whitespacesAndNewlines) }
@@ -64,11 +85,11 @@ struct QueryRoutes {
                 query: text, timeoutMilliseconds: Int(configuration.queryTimeoutSeconds * 1000), fetchSize: fetchSize
             )
         } catch {
-            await cursor.close(commit: false)
+            await cursor.close()
             throw Self.queryError(error, timeoutSeconds: configuration.queryTimeoutSeconds)
         }
         if first.rows.count > cap {
-            await cursor.close(commit: false)
+            await cursor.close()
             throw APIError.badBody("The query returned more rows than the row cap; narrow it or add a LIMIT", value: .int(cap))
         }
         let logger = service.logger
@@ -98,7 +119,7 @@ struct QueryRoutes {
                 // Headers are gone; abort the response so the client sees an incomplete body, not a
                 // silently short result.
                 logger.warning("query stream failed", metadata: ["event": "api.query_stream_failed", "error": "\(error)"])
-                await cursor.close(commit: false)
+                await cursor.close()
                 throw error
             }
             text += "]"
@@ -110,7 +131,7 @@ struct QueryRoutes {
             var buffer = ByteBuffer()
             buffer.writeString(text)
             try await writer.write(buffer)
-            await cursor.close(commit: true)
+            await cursor.close()
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: bodyWriter)
@@ -223,13 +244,20 @@ final class QueryCursor: @unchecked Sendable {
     }
 
     /// Ends the transaction and returns the connection; later calls do nothing.
-    func close(commit: Bool) async {
+    ///
+    /// Always a rollback: the transaction is read-only, so there is nothing to keep, and a rollback also
+    /// undoes session settings the query made (`set_config(..., false)`) and anything PostgreSQL allows
+    /// in a read-only transaction (e.g. `lo_create`). `DISCARD ALL` then drops what survives a rollback
+    /// (session advisory locks, prepared plans), so the next user of the pooled connection gets a clean one.
+    func close() async {
         let first = lock.withLock { () -> Bool in
             defer { closed = true }
             return !closed
         }
         guard first else { return }
-        _ = try? await connection.execute(commit ? "COMMIT" : "ROLLBACK")
+        _ = try? await connection.execute("ROLLBACK")
+        _ = try? await connection.execute("DISCARD ALL")
+        _ = try? await connection.execute("SET TIME ZONE 'UTC'")
         await pool.release(connection)
     }
 

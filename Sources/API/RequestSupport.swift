@@ -93,6 +93,8 @@ extension JSONValue {
     func optionalString(_ name: String) throws -> String? {
         switch self[name] {
         case nil, .null?: return nil
+        case .string(let text)? where text.contains("\0"):
+            throw APIError.badBody("Field \(name) cannot hold a NUL character", value: .string(text))
         case .string(let text)?: return text
         case let other?: throw APIError.badBody("Field \(name) must be a string", value: other)
         }

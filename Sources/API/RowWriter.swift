@@ -19,11 +19,45 @@ struct RowWriter {
             )
         }
         guard !update else { return }
-        let supplied = Set(values.map(\.0))
-        let missing = table.columns.filter { !$0.isNullable && $0.defaultExpression == nil && !supplied.contains($0.name) }
+        let missing = missingRequired(values)
         if !missing.isEmpty {
+            throw APIError.badBody("Missing required columns for \(table.qualifiedName)", value: .string(missing.joined(separator: ",")))
+        }
+    }
+
+    /// The NOT NULL columns without a default that a row does not name: an INSERT of it would fail.
+    func missingRequired(_ values: Values) -> [String] {
+        let supplied = Set(values.map(\.0))
+        return table.columns.filter { !$0.isNullable && $0.defaultExpression == nil && !supplied.contains($0.name) }.map(\.name)
+    }
+
+    /// The u=1 write of a row that names its key but not every required column: `UPDATE ... SET
+    /// <supplied columns> WHERE <key>`. (`INSERT ... ON CONFLICT DO UPDATE` cannot do it: PostgreSQL checks
+    /// NOT NULL on the proposed row before it looks for the conflict.) A row that does not exist yet is a
+    /// 400 naming the columns its insert needs.
+    func updateExisting(_ row: Values, keyColumns: [String], on connection: Connection) async throws {
+        let lookup = Dictionary(row, uniquingKeysWith: { _, last in last })
+        let missingKey = keyColumns.filter { lookup[$0] == nil }
+        guard !keyColumns.isEmpty, missingKey.isEmpty else {
+            throw APIError.badBody("Missing required columns for \(table.qualifiedName)", value: .string(missingKey.joined(separator: ",")))
+        }
+        var conditions: [SQL] = []
+        for name in keyColumns {
+            conditions.append("\(identifier: name) = \(text: try ValueCoding.text(for: lookup[name]!, column: table.column(name)!))")
+        }
+        var assignments: [SQL] = []
+        for (name, value) in row where !keyColumns.contains(name) {
+            assignments.append("\(identifier: name) = \(text: try ValueCoding.text(for: value, column: table.column(name)!))")
+        }
+        if assignments.isEmpty {
+            assignments = ["\(identifier: keyColumns[0]) = \(identifier: keyColumns[0])"]
+        }
+        let result = try await connection.query(
+            "UPDATE \(table.sqlName) SET \(SQL.joined(assignments)) WHERE \(SQL.joined(conditions, separator: " AND "))"
+        )
+        guard result.affectedRows > 0 else {
             throw APIError.badBody(
-                "Missing required columns for \(table.qualifiedName)", value: .string(missing.map(\.name).joined(separator: ","))
+                "Missing required columns for \(table.qualifiedName)", value: .string(missingRequired(row).joined(separator: ","))
             )
         }
     }

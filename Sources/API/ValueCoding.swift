@@ -11,6 +11,10 @@ enum ValueCoding {
         func reject(_ expected: String) -> APIError {
             APIError.badBody("Wrong type for column \(column.name)", value: value, valid: [expected])
         }
+        if case .string(let text) = value, text.contains("\0") {
+            // libpq sends parameters as C strings, so a NUL would silently cut the value short.
+            throw APIError.badBody("Column \(column.name) cannot hold a NUL character", value: value)
+        }
         if case .null = value {
             guard column.isNullable else {
                 throw APIError.badBody("Column \(column.name) cannot be null", value: .null)
