@@ -18,6 +18,9 @@ public actor InstrumentSchemas {
     private var schemas: [String: CatalogSchema] = [:]
     private var lastListRefresh: ContinuousClock.Instant?
     private var lastSchemaRefresh: [String: ContinuousClock.Instant] = [:]
+    /// Catalog reads under way, shared by every request that needs the same schema meanwhile, so a burst
+    /// of requests for a missing table costs one read, not one each.
+    private var reloading: [String: Task<CatalogSchema?, Error>] = [:]
 
     public init(pool: ConnectionPool, refreshInterval: Duration = .seconds(1)) {
         self.pool = pool
@@ -86,8 +89,19 @@ public actor InstrumentSchemas {
     }
 
     private func reload(_ name: String) async throws -> CatalogSchema {
-        let loaded = try await pool.withConnection { try await Catalog.load(schema: name, on: $0) }
-        lastSchemaRefresh[name] = .now
+        let loaded: CatalogSchema?
+        if let running = reloading[name] {
+            loaded = try await running.value
+        } else {
+            // Marked refreshed when the read starts: requests arriving during it wait for it instead of
+            // starting their own.
+            lastSchemaRefresh[name] = .now
+            let pool = self.pool
+            let task = Task { try await pool.withConnection { try await Catalog.load(schema: name, on: $0) } }
+            reloading[name] = task
+            defer { reloading[name] = nil }
+            loaded = try await task.value
+        }
         guard let loaded else {
             schemas[name] = nil
             throw APIError.unknown("instrument", .string(String(name.dropFirst(Self.schemaPrefix.count))), valid: instrumentNames)
