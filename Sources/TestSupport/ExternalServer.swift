@@ -48,10 +48,18 @@ public final class ExternalServer: @unchecked Sendable {
         public var description: String { "\(program) did not listen on port \(port) in time" }
     }
 
+    /// Stops the server: SIGTERM, then SIGKILL if it is still running after three seconds.
+    ///
+    /// Polls instead of `Process.waitUntilExit()`, which on Linux spins a run loop on the calling thread
+    /// (a cooperative-pool thread in async tests) and starved the rest of the test run.
     public func stop() {
+        guard process.isRunning else { return }
+        let pid = process.processIdentifier
+        kill(pid, SIGTERM)
+        for _ in 0..<300 where process.isRunning { usleep(10_000) }
         if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
+            kill(pid, SIGKILL)
+            for _ in 0..<100 where process.isRunning { usleep(10_000) }
         }
     }
 
