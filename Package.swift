@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "consdb", targets: ["consdb"]),
+        .executable(name: "hinfo-bench", targets: ["HinfoBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -35,6 +36,28 @@ let package = Package(
             ]
         ),
         .target(name: "Avro"),
+        .target(name: "Astrometry"),
+        .target(
+            name: "HeaderFile",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        .target(
+            name: "Ingest",
+            dependencies: [
+                "Postgres", "Felis", "Kafka", "Avro", "Fetch", "HeaderFile", "Astrometry",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .target(
+            name: "DevServices",
+            dependencies: [
+                "Avro",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .systemLibrary(
             name: "CCurl",
             pkgConfig: "libcurl",
@@ -79,6 +102,11 @@ let package = Package(
                 "Postgres",
                 "Felis",
                 "API",
+                "Ingest",
+                "DevServices",
+                "HeaderFile",
+                "Avro",
+                "Fetch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -88,11 +116,23 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        .executableTarget(
+            name: "HinfoBench",
+            dependencies: ["Ingest", "HeaderFile", "Felis", "Postgres", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/HinfoBench"
+        ),
         .target(
             name: "TestSupport",
             dependencies: ["Postgres"]
         ),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
+        .testTarget(name: "AstrometryTests", dependencies: ["Astrometry"]),
+        .testTarget(name: "HeaderFileTests", dependencies: ["HeaderFile", "TestSupport"]),
+        .testTarget(
+            name: "IngestTests",
+            dependencies: ["Ingest", "DevServices", "HeaderFile", "Astrometry", "Kafka", "Avro", "Fetch", "Felis", "Postgres", "TestSupport"]
+        ),
+        .testTarget(name: "DevServicesTests", dependencies: ["DevServices", "Avro", "Ingest", "Fetch", "TestSupport"]),
         .testTarget(name: "CommandTests", dependencies: ["consdb", "TestSupport"]),
         .testTarget(name: "AvroTests", dependencies: ["Avro", "TestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),

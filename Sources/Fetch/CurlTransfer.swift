@@ -41,7 +41,20 @@ enum CurlTransfer {
         set(consdb_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, milliseconds(request.connectTimeout)))
         set(consdb_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, milliseconds(request.totalTimeout)))
         set(consdb_curl_setopt_long(handle, CURLOPT_MAXFILESIZE_LARGE, request.maxBodyBytes))
-        if request.method == .head { set(consdb_curl_setopt_long(handle, CURLOPT_NOBODY, 1)) }
+        switch request.method {
+        case .get: break
+        case .head: set(consdb_curl_setopt_long(handle, CURLOPT_NOBODY, 1))
+        case .post:
+            // COPYPOSTFIELDS copies the body, so it need not outlive this call's Swift array.
+            set(consdb_curl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, request.body.count))
+            if request.body.isEmpty {
+                set(consdb_curl_setopt_string(handle, CURLOPT_COPYPOSTFIELDS, ""))
+            } else {
+                set(request.body.withUnsafeBufferPointer { buffer in
+                    consdb_curl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress!))
+                })
+            }
+        }
         set(consdb_curl_setopt_write_function(handle, CURLOPT_WRITEFUNCTION) { data, size, count, context in
             guard let data, let context else { return 0 }
             let sink = Unmanaged<BodySink>.fromOpaque(context).takeUnretainedValue()

@@ -15,18 +15,23 @@ public struct FetchError: Error, Sendable, CustomStringConvertible {
         case configuration
         /// The object did not appear within the wait.
         case notAvailable
+        /// The server answered 2xx with a body that is not what the request asks for.
+        case invalidResponse
     }
 
     public var kind: Kind
     public var url: String
     public var message: String
     public var attempts: Int
+    /// The body of a non-2xx answer (servers explain errors there), capped at 64 KiB.
+    public var body: [UInt8]
 
-    public init(_ kind: Kind, url: String, message: String, attempts: Int = 1) {
+    public init(_ kind: Kind, url: String, message: String, attempts: Int = 1, body: [UInt8] = []) {
         self.kind = kind
         self.url = FetchURL.redacted(url)
         self.message = message
         self.attempts = attempts
+        self.body = Array(body.prefix(64 << 10))
     }
 
     /// Transport failures, timeouts, 429 and 5xx may succeed on a later attempt; other failures will not.

@@ -7,12 +7,14 @@ public enum FetchCredentials: Sendable {
     case awsSigV4(accessKeyID: String, secretAccessKey: String, region: String, service: String)
 }
 
-/// One GET (or HEAD) request.
+/// One GET, HEAD or POST request.
 public struct FetchRequest: Sendable {
-    public enum Method: String, Sendable { case get = "GET", head = "HEAD" }
+    public enum Method: String, Sendable { case get = "GET", head = "HEAD", post = "POST" }
 
     public var url: String
     public var method: Method = .get
+    /// The body of a POST.
+    public var body: [UInt8] = []
     public var headers: [(String, String)] = []
     public var credentials: FetchCredentials = .none
     /// Time allowed to connect (default 5 s).

@@ -13,7 +13,6 @@ public struct Fetcher: Sendable {
     /// Template for every request: timeouts, body limit, extra headers.
     public var template: FetchRequest
     let logger: Logger
-    private static let queue = DispatchQueue(label: "consdb.fetch", attributes: .concurrent)
 
     public init(s3: S3Settings? = nil, retry: RetryPolicy = RetryPolicy(), rewrite: URLRewrite? = nil,
                 template: FetchRequest = FetchRequest(url: ""), logger: Logger = Logger(label: "consdb.fetch")) {
@@ -60,7 +59,7 @@ public struct Fetcher: Sendable {
             case .success(let response) where (200...299).contains(response.status):
                 return response
             case .success(let response):
-                failure = FetchError(.httpStatus(response.status), url: request.url, message: "HTTP \(response.status)", attempts: attempt)
+                failure = FetchError(.httpStatus(response.status), url: request.url, message: "HTTP \(response.status)", attempts: attempt, body: response.body)
             case .failure(let error):
                 failure = error
                 failure.attempts = attempt
@@ -98,9 +97,12 @@ public struct Fetcher: Sendable {
         }
     }
 
+    /// Each transfer gets a serial queue of its own: serial queues overcommit (libdispatch gives them a
+    /// thread when all are busy), while a concurrent queue shares the width-limited pool that Swift's
+    /// async tasks also run on, so blocked transfers would starve them.
     private static func run(_ request: FetchRequest) async -> Result<FetchResponse, FetchError> {
         await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: CurlTransfer.perform(request)) }
+            DispatchQueue(label: "consdb.fetch.transfer").async { continuation.resume(returning: CurlTransfer.perform(request)) }
         }
     }
 }

@@ -60,6 +60,12 @@ struct Settings {
         return value
     }
 
+    func positiveIntOrZero(_ key: String, default fallback: Int) throws -> Int {
+        guard let text = string(key) else { return fallback }
+        guard let value = Int(text), value >= 0 else { throw SettingError(key, "must be a non-negative integer; got '\(text)'") }
+        return value
+    }
+
     func positiveDouble(_ key: String, default fallback: Double) throws -> Double {
         guard let text = string(key) else { return fallback }
         guard let value = Double(text), value > 0, value.isFinite else { throw SettingError(key, "must be a positive number; got '\(text)'") }

@@ -1,0 +1,72 @@
+import Synchronization
+
+/// The registry's state, shared by the HTTP handlers and the programmatic API. Handlers do little work
+/// and never wait inside the lock, so a mutex serves better than an actor hop per request.
+final class RegistryCore: Sendable {
+    private struct State {
+        var store = RegistryStore()
+        var available = true
+        var lastAuthorization: String?
+        var requestCount = 0
+    }
+
+    private let state = Mutex(State())
+
+    var available: Bool {
+        get { state.withLock { $0.available } }
+        set { state.withLock { $0.available = newValue } }
+    }
+
+    var lastAuthorization: String? { state.withLock { $0.lastAuthorization } }
+    var requestCount: Int { state.withLock { $0.requestCount } }
+
+    func register(_ submission: SchemaSubmission, subject: String) -> UInt32 {
+        state.withLock { $0.store.register(submission, subject: subject) }
+    }
+
+    /// Counts a request and remembers its Authorization header, then refuses it while the registry is
+    /// switched off, so tests see what an outage looks like and what the client sent during it.
+    func admit(authorization: String?) throws(SchemaRegistryError) {
+        let available = state.withLock { state in
+            state.requestCount += 1
+            state.lastAuthorization = authorization
+            return state.available
+        }
+        guard available else { throw .unavailable }
+    }
+
+    /// The JSON answer to `route`. `body` is the request body, already bounded in size.
+    func answer(_ route: RegistryRoute, body: [UInt8]) throws(SchemaRegistryError) -> String {
+        switch route {
+        case .root:
+            return "{}"
+        case .register(let subject):
+            // Parsed outside the lock: a large schema must not hold up other requests.
+            let submission = try SchemaSubmission(requestBody: body)
+            return JSONText.object(["id": String(register(submission, subject: subject))])
+        case .schema(let id):
+            return JSONText.object(["schema": JSONText.quoted(try schemaText(id: id))])
+        case .rawSchema(let id):
+            return try schemaText(id: id)
+        case .subjects:
+            return JSONText.array(state.withLock { $0.store.subjects }.map(JSONText.quoted))
+        case .versions(let subject):
+            return JSONText.array(try read { store throws(SchemaRegistryError) in try store.versions(of: subject) }.map(String.init))
+        case .version(let subject, let selector):
+            let found = try read { store throws(SchemaRegistryError) in try store.version(selector, of: subject) }
+            return JSONText.object([
+                "subject": JSONText.quoted(subject), "version": String(found.version),
+                "id": String(found.id), "schema": JSONText.quoted(found.text),
+            ])
+        }
+    }
+
+    private func schemaText(id: UInt32) throws(SchemaRegistryError) -> String {
+        guard let text = state.withLock({ $0.store.schemaText(id: id) }) else { throw .schemaNotFound }
+        return text
+    }
+
+    private func read<T: Sendable>(_ body: (RegistryStore) throws(SchemaRegistryError) -> T) throws(SchemaRegistryError) -> T {
+        try state.withLock { state throws(SchemaRegistryError) in try body(state.store) }
+    }
+}

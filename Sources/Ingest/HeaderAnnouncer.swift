@@ -1,0 +1,66 @@
+import Avro
+import Fetch
+import Kafka
+
+/// Announces headers the way HeaderService does: a `logevent_largeFileObjectAvailable` event, Avro in the
+/// Confluent wire format, on the instrument's HeaderService topic. For the demo and for tests; production
+/// events come from HeaderService itself.
+public struct HeaderAnnouncer: Sendable {
+    public let instrument: Instrument
+    public let producer: KafkaProducer
+    public let schemaID: UInt32
+    let schema: AvroSchema
+
+    public init(instrument: Instrument, producer: KafkaProducer, schemaID: UInt32) throws {
+        self.instrument = instrument
+        self.producer = producer
+        self.schemaID = schemaID
+        self.schema = try AvroSchema(parsing: LargeFileAnnouncement.schemaText(component: instrument.headerService))
+    }
+
+    /// Registers the event schema under `<topic>-value` (`POST /subjects/{subject}/versions`) and returns
+    /// its id.
+    public static func registerSchema(for instrument: Instrument, registryURL: String, fetcher: Fetcher = Fetcher()) async throws -> UInt32 {
+        var base = registryURL
+        while base.hasSuffix("/") { base.removeLast() }
+        var request = FetchRequest(url: base + "/subjects/\(instrument.eventTopic)-value/versions")
+        request.method = .post
+        request.headers = [("Content-Type", "application/vnd.schemaregistry.v1+json")]
+        let schemaText = LargeFileAnnouncement.schemaText(component: instrument.headerService)
+        request.body = Array("{\"schema\": \(jsonString(schemaText))}".utf8)
+        let response = try await fetcher.perform(request, retry: fetcher.retry)
+        let text = String(decoding: response.body, as: UTF8.self)
+        // The answer is `{"id": N}`.
+        guard let colon = text.firstIndex(of: ":"), let id = UInt32(text[text.index(after: colon)...].filter(\.isNumber)) else {
+            throw IngestSetupError("the registry answered the schema registration with \(text.prefix(200))")
+        }
+        return id
+    }
+
+    /// Sends one announcement; returns once the broker has it.
+    public func announce(_ announcement: LargeFileAnnouncement, sequence: Int32 = 0) async throws {
+        let value = announcement.avroValue(component: instrument.headerService, sequence: sequence)
+        let frame = try AvroEncoder().encodeFrame(value, as: schema, schemaID: schemaID)
+        let key = "{\"name\": \"\(instrument.headerService)\", \"topic\": \"logevent_largeFileObjectAvailable\"}"
+        _ = try await producer.send([KafkaOutgoingMessage(topic: instrument.eventTopic, key: Array(key.utf8), value: frame)])
+    }
+
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

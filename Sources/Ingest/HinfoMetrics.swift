@@ -1,0 +1,53 @@
+import Prometheus
+
+/// The header worker's Prometheus metrics, in a registry of its own (served on the worker's metrics port).
+public final class HinfoMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    let consumed: Counter
+    let exposureRows: Counter
+    let detectorRows: Counter
+    let unchanged: Counter
+    let skipped: Counter
+    let lag: Gauge
+    let paused: Gauge
+    let headerLatency: DurationHistogram
+    let eventLatency: DurationHistogram
+    private let instrument: String
+
+    static let latencyBuckets: [Duration] = [
+        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+        .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(120),
+    ]
+
+    public init(instrument: Instrument, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        self.instrument = instrument.rawValue
+        let labels = [("instrument", instrument.rawValue)]
+        func descriptor(_ name: String, _ unit: String = "", _ help: String) -> MetricNameDescriptor {
+            MetricNameDescriptor(metricName: name, unitName: unit, helpText: help)
+        }
+        consumed = registry.makeCounter(descriptor: descriptor("consdb_hinfo_messages_consumed", "total", "Header events (or backfill files) taken up"), labels: labels)
+        exposureRows = registry.makeCounter(descriptor: descriptor("consdb_hinfo_rows_written", "total", "Rows inserted or updated"), labels: labels + [("table", "exposure")])
+        detectorRows = registry.makeCounter(descriptor: descriptor("consdb_hinfo_rows_written", "total", "Rows inserted or updated"), labels: labels + [("table", "ccdexposure")])
+        unchanged = registry.makeCounter(descriptor: descriptor("consdb_hinfo_headers_unchanged", "total", "Headers whose exposure row already existed and was left alone"), labels: labels)
+        skipped = registry.makeCounter(descriptor: descriptor("consdb_hinfo_headers_skipped", "total", "Headers of controllers this instrument does not ingest"), labels: labels)
+        lag = registry.makeGauge(descriptor: descriptor("consdb_hinfo_consumer_lag", "messages", "Events not yet consumed, summed over partitions"), labels: labels)
+        paused = registry.makeGauge(descriptor: descriptor("consdb_hinfo_paused", "", "1 while work waits for the database or the schema registry to come back"), labels: labels)
+        headerLatency = registry.makeDurationHistogram(descriptor: descriptor("consdb_hinfo_header_latency", "seconds", "From header read to rows committed"), labels: labels, buckets: Self.latencyBuckets)
+        eventLatency = registry.makeDurationHistogram(descriptor: descriptor("consdb_hinfo_event_latency", "seconds", "From the event's send time to rows committed"), labels: labels, buckets: Self.latencyBuckets)
+    }
+
+    func rejected(reason: String) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(metricName: "consdb_hinfo_rejected", unitName: "total", helpText: "Inputs sent to the dead-letter table, by stage"),
+            labels: [("instrument", instrument), ("stage", reason)]
+        ).increment()
+    }
+
+    /// The metrics in Prometheus' text format.
+    public func exposition() -> String {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+}

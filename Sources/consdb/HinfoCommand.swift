@@ -1,0 +1,186 @@
+import ArgumentParser
+import Avro
+import Fetch
+import Foundation
+import Hummingbird
+import Ingest
+import Kafka
+import Logging
+import Postgres
+import ServiceLifecycle
+
+struct HinfoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hinfo",
+        abstract: "Fill cdb_<instrument>.exposure and ccdexposure from HeaderService headers.",
+        discussion: """
+            Without --path or --day-obs, consumes lsst.sal.<HeaderService>.logevent_largeFileObjectAvailable \
+            and ingests each announced header (waiting for it to become readable), committing the Kafka \
+            offset only after the rows are committed. Inputs that cannot be ingested go to \
+            consdb_ingest.rejected. With --path or --day-obs, ingests existing headers and exits (status 1 \
+            if any was rejected).
+
+            Environment: INSTRUMENT; CONSDB_DATABASE_URL (or POSTGRES_URL, CONSDB_URL); KAFKA_BOOTSTRAP, \
+            KAFKA_GROUP_ID (default consdb-consumer), KAFKA_USERNAME, KAFKA_PASSWORD, KAFKA_SECURITY_PROTOCOL, \
+            KAFKA_SASL_MECHANISM, KAFKA_SESSION_TIMEOUT_MS, KAFKA_HEARTBEAT_INTERVAL_MS, \
+            KAFKA_MAX_POLL_INTERVAL_MS; SCHEMA_URL, SCHEMA_USERNAME, SCHEMA_PASSWORD; S3_ENDPOINT_URL, \
+            AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION; BUCKET_PREFIX; LFA_BUCKET \
+            (default rubinobs-lfa-cp); HEADER_WAIT_SECONDS (60); HINFO_CONCURRENCY (4); \
+            EXP_COLUMNS_TO_UPDATE, CCD_COLUMNS_TO_UPDATE (colon-separated; '@skip' skips ccdexposure); \
+            CONSDB_HINFO_SCHEMA; CONSDB_METRICS_PORT (9090, 0 = off).
+            """
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(name: .long, help: "LATISS, LSSTComCam or LSSTCam (else INSTRUMENT).")
+    var instrument: String?
+
+    @Option(name: .long, help: "Ingest every *.yaml below this directory (or this one file), then exit.")
+    var path: String?
+
+    @Option(name: .long, help: "Ingest every header of this observing day (YYYY-MM-DD or YYYYMMDD) in the LFA bucket, then exit.")
+    var dayObs: String?
+
+    @Option(name: .long, help: "LFA bucket for --day-obs (else LFA_BUCKET; default rubinobs-lfa-cp).")
+    var bucket: String?
+
+    @Flag(name: .long, help: "Rewrite existing rows (only EXP_COLUMNS_TO_UPDATE / CCD_COLUMNS_TO_UPDATE when set).")
+    var update = false
+
+    @Option(name: .long, help: "Write into this schema instead of the instrument's cdb_<instrument> (else CONSDB_HINFO_SCHEMA).")
+    var schema: String?
+
+    @Option(name: .long, help: "Headers in flight at once (else HINFO_CONCURRENCY; default 4, backfills two per core).")
+    var concurrency: Int?
+
+    @Option(name: .long, help: "Port for /metrics, /healthz and /readyz (else CONSDB_METRICS_PORT; default 9090; 0 = none).")
+    var metricsPort: Int?
+
+    func run() async throws {
+        try await runReportingSettingErrors {
+            let settings = try common.settings()
+            let logger = try common.bootstrapLogging(settings)
+            let instrumentName = instrument ?? settings.string("INSTRUMENT")
+            guard let instrumentName else { throw SettingError("INSTRUMENT", "is not set (--instrument LATISS, LSSTComCam or LSSTCam)") }
+            guard let instrument = Instrument(name: instrumentName) else {
+                throw SettingError("INSTRUMENT", "must be LATISS, LSSTComCam or LSSTCam; got '\(instrumentName)'")
+            }
+            guard path == nil || dayObs == nil else { throw SettingError("--path", "and --day-obs cannot be given together") }
+            let url = try settings.databaseURL(flag: common.databaseURL)
+            let policy = ExistingRowPolicy.from(update: update, exposureColumns: settings.string("EXP_COLUMNS_TO_UPDATE"), detectorColumns: settings.string("CCD_COLUMNS_TO_UPDATE"))
+            let backfill = path != nil || dayObs != nil
+            let slots = try concurrency ?? settings.positiveInt("HINFO_CONCURRENCY", default: backfill ? 2 * ProcessInfo.processInfo.activeProcessorCount : 4)
+            guard slots > 0 else { throw SettingError("--concurrency", "must be positive; got \(slots)") }
+
+            let pool = ConnectionPool(configuration: .init(conninfo: url, maxConnections: slots + 1), logger: logger)
+            defer { Task { await pool.shutdown() } }
+            let metrics = HinfoMetrics(instrument: instrument)
+            let ingestor = HeaderIngestor(instrument: instrument, pool: pool, policy: policy,
+                                          schemaOverride: schema ?? settings.string("CONSDB_HINFO_SCHEMA"), metrics: metrics, logger: logger)
+            do {
+                try await ingestor.prepare()
+            } catch let error as IngestSetupError {
+                throw SettingError("--schema", "cannot be used: \(error.description)")
+            }
+            var fetcher = Fetcher(s3: S3Settings.fromEnvironment(settings.values), logger: logger)
+            fetcher.rewrite = URLRewrite(bucketPrefix: settings.string("BUCKET_PREFIX") ?? "")
+
+            if backfill {
+                let summary = try await runBackfill(instrument: instrument, ingestor: ingestor, fetcher: fetcher, concurrency: slots, settings: settings, logger: logger)
+                await pool.shutdown()
+                if summary.rejected > 0 { throw ExitCode(1) }
+                return
+            }
+            try await runWorker(instrument: instrument, ingestor: ingestor, fetcher: fetcher, concurrency: slots, settings: settings, logger: logger)
+            await pool.shutdown()
+        }
+    }
+
+    private func runBackfill(instrument: Instrument, ingestor: HeaderIngestor, fetcher: Fetcher, concurrency: Int, settings: Settings, logger: Logger) async throws -> BackfillSummary {
+        let backfill = HeaderBackfill(ingestor: ingestor, fetcher: fetcher, concurrency: concurrency, logger: logger)
+        let summary: BackfillSummary
+        let started = ContinuousClock.now
+        if let path {
+            let files: [String]
+            do { files = try HeaderBackfill.headerFiles(at: path) } catch let error as IngestSetupError {
+                throw SettingError("--path", error.description)
+            }
+            let progress = ProgressReporter(total: files.count, label: "headers", logger: logger)
+            summary = try await backfill.run(files: files, progress: progress)
+            progress.finish()
+        } else {
+            let day = try Self.parseDayObs(dayObs!)
+            let bucketName = (settings.string("BUCKET_PREFIX") ?? "") + (bucket ?? settings.string("LFA_BUCKET") ?? "rubinobs-lfa-cp")
+            let keys = try await backfill.dayKeys(bucket: bucketName, dayObs: day)
+            logger.info("listed headers", metadata: ["event": "hinfo.backfill.list", "bucket": "\(bucketName)", "day_obs": "\(day)", "headers": "\(keys.count)"])
+            let progress = ProgressReporter(total: keys.count, label: "headers", logger: logger)
+            summary = try await backfill.run(urls: keys.map { "s3://\(bucketName)/\($0)" }, progress: progress)
+            progress.finish()
+        }
+        let seconds = (ContinuousClock.now - started) / .seconds(1)
+        logger.info("backfill done", metadata: [
+            "event": "hinfo.backfill.done", "headers": "\(summary.headers)", "written": "\(summary.written)",
+            "unchanged": "\(summary.unchanged)", "skipped": "\(summary.skipped)", "rejected": "\(summary.rejected)",
+            "exposure_rows": "\(summary.exposureRows)", "detector_rows": "\(summary.detectorRows)",
+            "seconds": "\(String(format: "%.2f", seconds))",
+            "headers_per_s": "\(String(format: "%.1f", seconds > 0 ? Double(summary.headers) / seconds : 0))",
+        ])
+        return summary
+    }
+
+    /// `YYYY-MM-DD` or `YYYYMMDD`.
+    static func parseDayObs(_ text: String) throws -> Int {
+        let digits = text.replacingOccurrences(of: "-", with: "")
+        guard digits.count == 8, let value = Int(digits), (1..<10000).contains(value / 10000), (1...12).contains(value / 100 % 100), (1...31).contains(value % 100) else {
+            throw SettingError("--day-obs", "must be a date YYYY-MM-DD; got '\(text)'")
+        }
+        return value
+    }
+
+    private func runWorker(instrument: Instrument, ingestor: HeaderIngestor, fetcher: Fetcher, concurrency: Int, settings: Settings, logger: Logger) async throws {
+        var kafka: KafkaConfiguration
+        do { kafka = try KafkaConfiguration.fromEnvironment(settings.values) } catch {
+            throw SettingError(error.variable, error.problem)
+        }
+        if kafka.groupID == nil { kafka.groupID = "consdb-consumer" }
+        guard let registryURL = settings.string("SCHEMA_URL") else { throw SettingError("SCHEMA_URL", "is not set (the schema registry's URL)") }
+        let registry = SchemaRegistryClient.overHTTP(configuration: SchemaRegistryConfiguration(
+            url: registryURL, username: settings.string("SCHEMA_USERNAME"), password: settings.string("SCHEMA_PASSWORD"), maximumRetries: 3
+        ))
+        var eventSettings = HeaderEventSettings()
+        eventSettings.concurrency = concurrency
+        eventSettings.headerWait = .seconds(try settings.positiveDouble("HEADER_WAIT_SECONDS", default: 60))
+        let port = try metricsPort ?? settings.positiveIntOrZero("CONSDB_METRICS_PORT", default: 9090)
+        guard (0...65535).contains(port) else { throw SettingError("--metrics-port", "must be between 0 and 65535; got \(port)") }
+
+        let consumer = try KafkaConsumer.make(configuration: kafka, logger: logger)
+        let worker = HeaderEventWorker(consumer: consumer, registry: registry, fetcher: fetcher, ingestor: ingestor, settings: eventSettings, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: WorkerService(worker: worker), successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+        ]
+        if port > 0 {
+            services.append(.init(service: MetricsServer.application(port: port, exposition: { ingestor.metrics.exposition() }, logger: logger)))
+        }
+        logger.info("hinfo starting", metadata: [
+            "event": "hinfo.config", "instrument": "\(instrument.rawValue)", "topic": "\(instrument.eventTopic)", "kafka": "\(kafka)",
+            "registry": "\(FetchURL.redacted(registryURL))", "metrics_port": "\(port)", "policy": "\(ingestor.policy)",
+        ])
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        await consumer.close()
+    }
+}
+
+/// Runs the event worker under ServiceLifecycle: SIGTERM asks it to finish the events in hand and stop.
+private struct WorkerService: Service {
+    let worker: HeaderEventWorker
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await worker.run()
+        } onGracefulShutdown: {
+            worker.stop()
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import HeaderFile
+import Ingest
+import Testing
+import TestSupport
+
+/// `consdb hinfo` as a process, killed with SIGKILL at random points while events flow: after a restart
+/// every exposure is present exactly once and nothing is missing or rejected.
+@Suite("hinfo delivery under SIGKILL", .serialized)
+struct DeliveryTests {
+    static var binary: String {
+        if let path = ProcessInfo.processInfo.environment["CONSDB_BINARY"], !path.isEmpty { return path }
+        return TestFiles.package(".build/debug/consdb").path
+    }
+
+    func launch(_ harness: HinfoHarness) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["hinfo", "--instrument", "LATISS", "--metrics-port", "0"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["CONSDB_DATABASE_URL"] = harness.databaseURL
+        environment["KAFKA_BOOTSTRAP"] = harness.cluster.bootstrapServers
+        environment["KAFKA_GROUP_ID"] = "hinfo-delivery"
+        environment["KAFKA_SESSION_TIMEOUT_MS"] = "6000"
+        environment["KAFKA_HEARTBEAT_INTERVAL_MS"] = "500"
+        environment["SCHEMA_URL"] = harness.registry.baseURL!
+        environment["S3_ENDPOINT_URL"] = harness.moto!.baseURL
+        environment["AWS_ACCESS_KEY_ID"] = "testing"
+        environment["AWS_SECRET_ACCESS_KEY"] = "testing"
+        environment["CONSDB_LOG_LEVEL"] = ProcessInfo.processInfo.environment["INGEST_TEST_LOG_LEVEL"] ?? "error"
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// SIGKILL, then wait (polling: `waitUntilExit` spins on Linux) until the process is gone.
+    func kill9(_ process: Process) async throws {
+        kill(process.processIdentifier, SIGKILL)
+        while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    @Test func killedAtRandomPointsLosesAndDoublesNothing() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build consdb first (scripts/test does): \(Self.binary)")
+        try await HinfoHarness.with(.latiss) { harness in
+            let total = 40
+            var urls: [String] = []
+            for seq in 1...total {
+                let name = "AT_O_20240801_\(String(format: "%06d", seq))"
+                let header = try Headers.realLATISS(replacing: ["SEQNUM": .int(Int64(seq)), "OBSID": .string(name)])
+                urls.append(try await harness.storeHeader(Headers.yaml(header), name: name))
+            }
+            var generator = SystemRandomNumberGenerator()
+            var sent = 0
+            // Three runs killed at random moments while events keep arriving, then one left to finish.
+            for _ in 0..<3 {
+                let process = try launch(harness)
+                let batch = min(total - sent, 12)
+                for _ in 0..<batch {
+                    try await harness.announce(url: urls[sent], id: "seq \(sent + 1)")
+                    sent += 1
+                    try await Task.sleep(for: .milliseconds(Int.random(in: 0...120, using: &generator)))
+                }
+                try await Task.sleep(for: .milliseconds(Int.random(in: 0...1500, using: &generator)))
+                try await kill9(process)
+            }
+            while sent < total {
+                try await harness.announce(url: urls[sent], id: "seq \(sent + 1)")
+                sent += 1
+            }
+            let last = try launch(harness)
+            defer { kill(last.processIdentifier, SIGTERM) }
+            try await harness.waitUntil("all \(total) exposures", within: 90) {
+                try await harness.count("SELECT count(*) FROM cdb_latiss.exposure") == total
+            }
+            #expect(try await harness.count("SELECT count(DISTINCT seq_num) FROM cdb_latiss.exposure") == total)
+            #expect(try await harness.count("SELECT count(*) FROM cdb_latiss.ccdexposure") == total)
+            #expect(try await harness.rejections().isEmpty)
+            // SIGTERM: the worker finishes, commits and exits by itself.
+            kill(last.processIdentifier, SIGTERM)
+            let deadline = ContinuousClock.now + .seconds(30)
+            while last.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(!last.isRunning)
+            #expect(last.terminationStatus == 0)
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import HeaderFile
+import Ingest
+import TestSupport
+
+enum Headers {
+    static let realLATISSPath = "headers/ATHeaderService_header_AT_O_20240801_000302.yaml"
+
+    static func realLATISSBytes() throws -> [UInt8] {
+        try [UInt8](Data(contentsOf: TestFiles.reference(realLATISSPath)))
+    }
+
+    static func realLATISS() throws -> HeaderFile {
+        try HeaderFile.parse(realLATISSBytes())
+    }
+
+    /// The real header with keywords replaced (nil removes the keyword) in PRIMARY.
+    static func realLATISS(replacing changes: [String: HeaderValue?]) throws -> HeaderFile {
+        let file = try realLATISS()
+        return HeaderFile(sections: file.sections.map { section in
+            guard section.name == "PRIMARY" else { return section }
+            var cards = section.cards.compactMap { card -> HeaderCard? in
+                guard let keyword = card.keyword, let change = changes[keyword] else { return card }
+                guard let value = change else { return nil }
+                return HeaderCard(keyword: keyword, value: value, comment: card.comment)
+            }
+            for (keyword, value) in changes where section[keyword] == nil {
+                if let value { cards.append(HeaderCard(keyword: keyword, value: value)) }
+            }
+            return HeaderSection(name: section.name, cards: cards)
+        })
+    }
+
+    static func yaml(_ file: HeaderFile) -> [UInt8] { Array(HeaderFileWriter.yaml(file).utf8) }
+}
