@@ -38,13 +38,17 @@ let package = Package(
         .target(name: "Avro"),
         .target(name: "Astrometry"),
         .target(
+            name: "EFD",
+            dependencies: ["Felis", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(
             name: "HeaderFile",
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
         .target(
             name: "Ingest",
             dependencies: [
-                "Postgres", "Felis", "Kafka", "Avro", "Fetch", "HeaderFile", "Astrometry",
+                "Postgres", "Felis", "Kafka", "Avro", "Fetch", "HeaderFile", "Astrometry", "EFD",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -103,6 +107,7 @@ let package = Package(
                 "Felis",
                 "API",
                 "Ingest",
+                "EFD",
                 "DevServices",
                 "HeaderFile",
                 "Avro",
@@ -127,10 +132,11 @@ let package = Package(
         ),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "AstrometryTests", dependencies: ["Astrometry"]),
+        .testTarget(name: "EFDTests", dependencies: ["EFD", "Felis", "Postgres", "TestSupport"]),
         .testTarget(name: "HeaderFileTests", dependencies: ["HeaderFile", "TestSupport"]),
         .testTarget(
             name: "IngestTests",
-            dependencies: ["Ingest", "DevServices", "HeaderFile", "Astrometry", "Kafka", "Avro", "Fetch", "Felis", "Postgres", "TestSupport"]
+            dependencies: ["Ingest", "DevServices", "HeaderFile", "Astrometry", "Kafka", "Avro", "Fetch", "Felis", "Postgres", "EFD", "TestSupport"]
         ),
         .testTarget(name: "DevServicesTests", dependencies: ["DevServices", "Avro", "Ingest", "Fetch", "TestSupport"]),
         .testTarget(name: "CommandTests", dependencies: ["consdb", "TestSupport"]),

@@ -8,16 +8,16 @@ import CYaml
 /// (`[[[[...`, or `- - - - ...`) would overflow the stack and crash the process instead of failing.
 /// libyaml's own parser keeps its state on the heap, so running it first over the event stream and
 /// counting open collections measures the real depth safely, and cheaply (no tree is built).
-enum YAMLLimits {
+public enum YAMLLimits {
     /// Far above any real Felis file (the reference files nest 6 levels deep), far below what
     /// recursion on a 512 KiB thread stack can take.
-    static let maximumDepth = 64
+    public static let maximumDepth = 64
     /// Felis files are well under a megabyte; anything near this is not a schema.
-    static let maximumBytes = 64 << 20
+    public static let maximumBytes = 64 << 20
 
     /// A description of the limit `text` exceeds and the line where, or nil. Syntax errors are left
     /// for Yams to report (it runs the same parser, so it stops at the same place).
-    static func problem(with text: String) -> (message: String, line: Int)? {
+    public static func problem(with text: String) -> (message: String, line: Int)? {
         if text.utf8.count > maximumBytes {
             return ("document is larger than \(maximumBytes >> 20) MiB", 1)
         }

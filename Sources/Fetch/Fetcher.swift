@@ -75,8 +75,10 @@ public struct Fetcher: Sendable {
         }
     }
 
-    /// Waits until `url` can be read (it answers 2xx), polling every `interval` while it answers 404 or
-    /// 403 (S3 answers 403 for a missing key without list permission), up to `timeout`.
+    /// Waits until `url` can be read (it answers 2xx), polling every `interval` up to `timeout` while it
+    /// answers 404 or 403 (S3 answers 403 for a missing key without list permission) or fails in a way that
+    /// may pass (5xx, timeouts, connection errors). At the deadline: ``FetchError/Kind/notAvailable`` if
+    /// the object was missing, else the last retryable error (the store itself is unwell).
     public func getWhenAvailable(_ url: String, timeout: Duration, interval: Duration = .milliseconds(250)) async throws(FetchError) -> FetchResponse {
         let request = try request(for: url)
         let deadline = ContinuousClock.now + timeout
@@ -84,10 +86,19 @@ public struct Fetcher: Sendable {
         while true {
             attempts += 1
             do {
-                return try await perform(request, retry: retry)
+                return try await perform(request, retry: .none)
             } catch {
-                guard case .httpStatus(let status) = error.kind, status == 404 || status == 403 else { throw error }
+                let missing: Bool
+                if case .httpStatus(let status) = error.kind, status == 404 || status == 403 { missing = true } else { missing = false }
+                guard missing || error.isRetryable else { throw error }
                 guard ContinuousClock.now + interval < deadline else {
+                    guard missing else {
+                        var failure = error
+                        failure.attempts = attempts
+                        throw failure
+                    }
+                    let status: String
+                    if case .httpStatus(let code) = error.kind { status = String(code) } else { status = "\(error.kind)" }
                     throw FetchError(.notAvailable, url: request.url, message: "not readable within \(timeout) (last status \(status))", attempts: attempts)
                 }
             }

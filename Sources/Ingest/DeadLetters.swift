@@ -1,3 +1,4 @@
+import Foundation
 import Postgres
 
 /// One input a worker could not turn into rows, with why. Kept in `consdb_ingest.rejected` so nothing is
@@ -72,11 +73,13 @@ public enum DeadLetters {
             truncated = true
         }
         let payloadText = payload.map(Self.byteaHex)
+        // PostgreSQL text cannot hold NUL, and messages may quote hostile input.
+        func clean(_ text: String) -> String { text.contains("\0") ? text.replacingOccurrences(of: "\0", with: "\\0") : text }
         let partition = rejection.partition.map(Int64.init) ?? -1
         let offset = rejection.offset ?? -1
         _ = try await connection.query("""
             INSERT INTO \(unsafeRaw: qualifiedName) (worker, topic, "partition", "offset", source, error, payload, payload_truncated)
-            VALUES (\(rejection.worker), \(rejection.topic ?? ""), \(partition), \(offset), \(rejection.source ?? ""), \(rejection.error), \(text: payloadText)::bytea, \(truncated))
+            VALUES (\(clean(rejection.worker)), \(clean(rejection.topic ?? "")), \(partition), \(offset), \(clean(rejection.source ?? "")), \(clean(rejection.error)), \(text: payloadText)::bytea, \(truncated))
             ON CONFLICT (worker, topic, "partition", "offset", source) DO UPDATE
             SET error = EXCLUDED.error, rejected_at = now(), attempts = \(unsafeRaw: qualifiedName).attempts + 1,
                 payload = EXCLUDED.payload, payload_truncated = EXCLUDED.payload_truncated

@@ -52,7 +52,7 @@ public enum DemoHeaders {
     static let scienceSensors = ["S00", "S01", "S02", "S10", "S11", "S12", "S20", "S21", "S22"]
 
     public static func header(_ observation: DemoObservation) -> HeaderFile {
-        let end = observation.begin.adding(seconds: observation.exposureTime)
+        let end = observation.begin.adding(seconds: observation.exposureTime) ?? observation.begin
         let start = ApparentPlace.horizontal(rightAscension: observation.rightAscension, declination: observation.declination,
                                              taiUnixSeconds: observation.begin.taiUnixSeconds, site: .cerroPachon)
         let finish = ApparentPlace.horizontal(rightAscension: observation.rightAscension, declination: observation.declination,
@@ -119,7 +119,7 @@ extension DemoHeaders {
         let evening = TAITimestamp(nanoseconds: Int64(date.daysSinceEpoch + 1) * TAITimestamp.nanosecondsPerDay + 3_600_000_000_000)
         let bands = ["g", "r", "i", "z", "y", "u"]
         return (1...max(1, count)).map { seq in
-            var observation = DemoObservation(instrument: instrument, dayObs: dayObs, seqNum: seq, begin: evening.adding(seconds: Double(seq - 1) * 40), sensors: sensors)
+            var observation = DemoObservation(instrument: instrument, dayObs: dayObs, seqNum: seq, begin: evening.adding(seconds: Double(seq - 1) * 40) ?? evening, sensors: sensors)
             observation.band = bands[(seq - 1) / 4 % bands.count]
             observation.declination = -20 - Double(seq % 5) * 8
             // The first right ascension (in 5° steps) that puts the field above 45° at the start.

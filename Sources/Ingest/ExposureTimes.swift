@@ -41,12 +41,12 @@ struct ExposureTimes {
         for keyword in ["MJD-BEG", "DATE-BEG", "MJD-OBS", "DATE-OBS"] where keywords.isDefined(keyword) {
             if keyword.hasPrefix("MJD") {
                 guard let mjd = keywords.double(keyword), let time = TAITimestamp(mjd: mjd) else {
-                    throw HeaderMappingError("\(keyword) is not an MJD: \(keywords.section[keyword]!)")
+                    throw HeaderMappingError("\(keyword) is not an MJD of the years 1900–2199: \(keywords.section[keyword]!)")
                 }
                 return time
             }
             guard let text = keywords.string(keyword), let time = TAITimestamp(iso: text) else {
-                throw HeaderMappingError("\(keyword) is not an ISO date: \(keywords.section[keyword]!)")
+                throw HeaderMappingError("\(keyword) is not an ISO date of the years 1900–2199: \(keywords.section[keyword]!)")
             }
             return time
         }
@@ -66,13 +66,16 @@ struct ExposureTimes {
             case "UTC":
                 // Whole leap seconds, added in integer nanoseconds so no rounding creeps in.
                 let offset = LeapSeconds.taiMinusUTC(utcUnixSeconds: time.taiUnixSeconds)
-                return TAITimestamp(nanoseconds: time.nanoseconds + Int64((offset * 1e9).rounded()))
+                return time.adding(seconds: offset)
             default:
                 throw HeaderMappingError("TIMESYS '\(scale)' is not a time scale this worker converts (TAI or UTC)")
             }
         }
         guard let begin else { return nil }
         guard let exposureTime, exposureTime >= 0 else { return begin }
-        return begin.adding(seconds: exposureTime)
+        guard let end = begin.adding(seconds: exposureTime) else {
+            throw HeaderMappingError("exposure time \(exposureTime) s puts the end outside 1900–2199")
+        }
+        return end
     }
 }

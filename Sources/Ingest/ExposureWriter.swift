@@ -10,17 +10,21 @@ public enum ExistingRowPolicy: Sendable, Equatable {
     case update(exposureColumns: Set<String>?, detectorColumns: Set<String>?, skipDetectors: Bool)
 
     /// The reference's `EXP_COLUMNS_TO_UPDATE` / `CCD_COLUMNS_TO_UPDATE` (colon-separated; `@skip` in the
-    /// second skips detector rows). `update` without lists rewrites everything.
+    /// second writes no detector rows). As in the reference, either list switches updating on. `update`
+    /// without lists rewrites every column; with lists, exactly the listed columns (a table whose list is
+    /// unset gets none rewritten).
     public static func from(update: Bool, exposureColumns: String?, detectorColumns: String?) -> ExistingRowPolicy {
         func names(_ text: String?) -> Set<String>? {
-            guard let text, !text.isEmpty else { return nil }
+            guard let text, !text.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
             return Set(text.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         }
         let skip = detectorColumns?.trimmingCharacters(in: .whitespaces) == "@skip"
         let exposure = names(exposureColumns)
         let detector = skip ? nil : names(detectorColumns)
-        guard update || exposure != nil || detector != nil || skip else { return .keep }
-        return .update(exposureColumns: exposure, detectorColumns: detector, skipDetectors: skip)
+        let listed = exposure != nil || detector != nil || skip
+        guard update || listed else { return .keep }
+        guard listed else { return .update(exposureColumns: nil, detectorColumns: nil, skipDetectors: false) }
+        return .update(exposureColumns: exposure ?? [], detectorColumns: detector ?? [], skipDetectors: skip)
     }
 }
 
@@ -82,8 +86,15 @@ public struct ExposureWriter: Sendable {
         if let detectors, !record.detectors.isEmpty, !skipsDetectors {
             detectorRows = try await connection.query(statement(table: detectors, rows: record.detectorColumns, updating: updateColumns(detectors: true))).affectedRows
         }
+        if exposureRows.affectedRows > 0 {
+            // Delivered when the transaction commits: the EFD stream learns of the new exposure at once.
+            try await connection.query("SELECT pg_notify(\(Self.notificationChannel), \("\(schema):\(record.exposureID)"))")
+        }
         return WriteOutcome(exposureRows: exposureRows.affectedRows, detectorRows: detectorRows)
     }
+
+    /// The `NOTIFY` channel of new or changed exposure rows; the payload is `<schema>:<exposure_id>`.
+    public static let notificationChannel = "consdb_exposure"
 
     private var skipsDetectors: Bool {
         if case .update(_, _, true) = policy { return true }

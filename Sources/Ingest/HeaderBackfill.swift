@@ -69,7 +69,7 @@ public struct HeaderBackfill: Sendable {
     }
 
     private func run(items: [String], progress: ProgressReporter?, load: @escaping @Sendable (String) async throws -> ([UInt8], String)) async throws -> BackfillSummary {
-        let retry = TransientRetry(service: "database", maximumDelay: maximumRetryDelay, paused: ingestor.metrics.paused, logger: logger)
+        let retry = TransientRetry(service: "database", maximumDelay: maximumRetryDelay, pauses: ingestor.metrics.pauses, logger: logger)
         let ingestor = self.ingestor
         return try await withThrowingTaskGroup(of: IngestOutcome.self) { group in
             var summary = BackfillSummary()

@@ -40,6 +40,8 @@ public final class HeaderEventWorker: Sendable {
     public let ledger = OffsetLedger()
     let logger: Logger
     private let stopRequest = StopSignal()
+    private let sequencer = EventSequencer()
+    private let committer: OffsetCommitter
 
     public init(consumer: KafkaConsumer, registry: SchemaRegistryClient, fetcher: Fetcher, ingestor: HeaderIngestor,
                 settings: HeaderEventSettings = HeaderEventSettings(), logger: Logger = Logger(label: "consdb.hinfo")) {
@@ -49,6 +51,7 @@ public final class HeaderEventWorker: Sendable {
         self.ingestor = ingestor
         self.settings = settings
         self.logger = logger
+        self.committer = OffsetCommitter(consumer: consumer, ledger: ledger, logger: logger)
     }
 
     /// Asks the worker to stop: no new events are taken, those in hand finish (within the grace period)
@@ -88,6 +91,10 @@ public final class HeaderEventWorker: Sendable {
     }
 
     /// Takes events while slots are free, until stopped; then waits for the events in hand.
+    ///
+    /// Each event is decoded here, in arrival order (so a registry outage pauses intake), and gets a
+    /// ticket keyed by the image it announces: events about one image are worked on in order, others side
+    /// by side.
     private func consume() async {
         await withTaskGroup(of: Void.self) { handlers in
             var inFlight = 0
@@ -99,15 +106,37 @@ public final class HeaderEventWorker: Sendable {
                 }
                 guard let message = await nextMessage() else { break }
                 ledger.begin(message.topicPartition, offset: message.offset)
+                ingestor.metrics.consumed.increment()
+                let announcement: LargeFileAnnouncement
+                do {
+                    guard let decoded = try await decode(message) else {
+                        // Rejected (dead-lettered): done with it.
+                        finished(message)
+                        continue
+                    }
+                    announcement = decoded
+                } catch {
+                    // Cancelled while the registry was down: leave it uncommitted.
+                    break
+                }
+                let ticket = sequencer.ticket(for: announcement.id.isEmpty ? announcement.url : announcement.id)
                 handlers.addTask {
-                    guard await self.handle(message) else { return }
-                    self.ledger.finish(message.topicPartition, offset: message.offset)
-                    await self.commitFinished()
+                    defer { ticket.finish() }
+                    await ticket.waitForPredecessor()
+                    if await self.handle(message, announcement: announcement) {
+                        self.finished(message)
+                    }
                 }
                 inFlight += 1
             }
             await handlers.waitForAll()
         }
+    }
+
+    /// Marks a message done and commits what can be.
+    private func finished(_ message: KafkaMessage) {
+        ledger.finish(message.topicPartition, offset: message.offset)
+        Task { await committer.commit() }
     }
 
     /// The next event, or nil once a stop is requested or the consumer closes.
@@ -131,56 +160,72 @@ public final class HeaderEventWorker: Sendable {
 
     // MARK: One event
 
-    /// Works on one event until its rows or its rejection are committed (true), or until abandoned by a
-    /// shutdown (false: the offset must not be committed).
-    func handle(_ message: KafkaMessage) async -> Bool {
-        ingestor.metrics.consumed.increment()
+    /// Decodes an event with its writer's schema: the announcement, or nil when the event was rejected.
+    /// Waits (and retries) while the registry is unavailable; throws only when cancelled.
+    func decode(_ message: KafkaMessage) async throws -> LargeFileAnnouncement? {
         let origin = HeaderOrigin(topic: message.topic, partition: message.partition, offset: message.offset, payload: message.value)
+        let registry = self.registry
+        let decoded = try await retrying("schema registry") { () async throws -> Result<AvroValue, AvroError> in
+            do throws(AvroError) {
+                return .success(try await registry.decode(message.value).value)
+            } catch {
+                // Only an unreachable registry is worth waiting for; a bad message is a dead letter.
+                if error.kind == .registryUnavailable || error.kind == .cancelled { throw error }
+                return .failure(error)
+            }
+        }
         do {
-            _ = try await process(message, origin: origin)
-            return true
-        } catch is CancellationError {
-            return false
+            return try LargeFileAnnouncement(decoded.get())
+        } catch let error as AvroError {
+            _ = try await rejecting(origin, stage: "decode", error: error.description)
         } catch {
-            // Only retry loops throw, and only when cancelled; anything else is a bug worth seeing.
-            logger.error("event abandoned", metadata: ["event": "hinfo.abandon", "offset": "\(message.offset)", "error": "\(error)"])
+            _ = try await rejecting(origin, stage: "decode", error: "\(error)")
+        }
+        return nil
+    }
+
+    /// Fetches and ingests one announced header until its rows or its rejection are committed (true), or
+    /// until abandoned by a shutdown (false: the offset must not be committed).
+    func handle(_ message: KafkaMessage, announcement: LargeFileAnnouncement) async -> Bool {
+        var origin = HeaderOrigin(topic: message.topic, partition: message.partition, offset: message.offset, payload: message.value,
+                                  sentTAI: announcement.sentTAI)
+        origin.source = announcement.url
+        do {
+            let outcome = try await process(announcement, origin: origin)
+            if case .written = outcome, announcement.sentTAI > 0 {
+                let seconds = TAITimestamp.now().taiUnixSeconds - announcement.sentTAI
+                ingestor.metrics.eventLatency.recordNanoseconds(Int64(max(0, min(seconds, 1e9)) * 1e9))
+            }
+            return true
+        } catch {
+            // Retry loops throw only when cancelled: a shutdown whose grace period ran out.
             return false
         }
     }
 
-    private func process(_ message: KafkaMessage, origin: HeaderOrigin) async throws -> IngestOutcome {
-        var origin = origin
-        let decoded: AvroValue
-        do {
-            decoded = try await retrying("schema registry") { () async throws -> AvroValue in
-                try await self.registry.decode(message.value).value
+    private func process(_ announcement: LargeFileAnnouncement, origin: HeaderOrigin) async throws -> IngestOutcome {
+        let fetcher = self.fetcher
+        let settings = self.settings
+        let fetched = try await retrying("header store") { () async throws -> Result<[UInt8], FetchError> in
+            do throws(FetchError) {
+                return .success(try await fetcher.getWhenAvailable(announcement.url, timeout: settings.headerWait, interval: settings.headerPollInterval).body)
+            } catch {
+                try Task.checkCancellation()
+                // A header that never appeared, or a URL that cannot be a header, is a dead letter; a
+                // store that is down (or not configured) is waited for.
+                switch error.kind {
+                case .notAvailable, .unsupportedURL, .tooLarge, .invalidResponse: return .failure(error)
+                case .httpStatus(let status) where (400..<500).contains(status) && status != 429: return .failure(error)
+                default: throw error
+                }
             }
-        } catch let error as AvroError {
-            return try await rejecting(origin, stage: "decode", error: error.description)
         }
-        let announcement: LargeFileAnnouncement
-        do {
-            announcement = try LargeFileAnnouncement(decoded)
-        } catch {
-            return try await rejecting(origin, stage: "decode", error: error.description)
-        }
-        origin.source = announcement.url
-        origin.sentTAI = announcement.sentTAI
         let body: [UInt8]
-        do {
-            body = try await fetcher.getWhenAvailable(announcement.url, timeout: settings.headerWait, interval: settings.headerPollInterval).body
-        } catch {
-            try Task.checkCancellation()
-            return try await rejecting(origin, stage: "fetch", error: error.description)
+        switch fetched {
+        case .success(let bytes): body = bytes
+        case .failure(let error): return try await rejecting(origin, stage: "fetch", error: error.description)
         }
-        try Task.checkCancellation()
-        let fetched = origin
-        let outcome = try await retrying("database") { try await self.ingestor.ingest(body, origin: fetched) }
-        if case .written = outcome, announcement.sentTAI > 0 {
-            let seconds = TAITimestamp.now().taiUnixSeconds - announcement.sentTAI
-            ingestor.metrics.eventLatency.recordNanoseconds(Int64(max(0, seconds) * 1e9))
-        }
-        return outcome
+        return try await retrying("database") { try await self.ingestor.ingest(body, origin: origin) }
     }
 
     private func rejecting(_ origin: HeaderOrigin, stage: String, error: String) async throws -> IngestOutcome {
@@ -188,21 +233,13 @@ public final class HeaderEventWorker: Sendable {
     }
 
     func retrying<T: Sendable>(_ service: String, _ body: @Sendable () async throws -> T) async throws -> T {
-        try await TransientRetry(service: service, maximumDelay: settings.maximumRetryDelay, paused: ingestor.metrics.paused, logger: logger).run(body)
+        try await TransientRetry(service: service, maximumDelay: settings.maximumRetryDelay, pauses: ingestor.metrics.pauses, logger: logger).run(body)
     }
 
     // MARK: Offsets, rebalances, lag
 
     func commitFinished() async {
-        let offsets = ledger.pendingCommits()
-        guard !offsets.isEmpty else { return }
-        do {
-            try await consumer.commit(offsets: offsets)
-            ledger.committed(offsets)
-        } catch {
-            // The next finished event commits again; a lost commit only means a re-read after a restart.
-            logger.warning("offset commit failed", metadata: ["event": "hinfo.commit_failed", "error": "\(error)"])
-        }
+        await committer.commit()
     }
 
     private func watchRebalances() async {

@@ -70,8 +70,9 @@ public final class HeaderIngestor: Sendable {
         _ = try await writers.writer(for: schemaOverride ?? instrument.schema(for: .ocs)!)
     }
 
-    /// Parses, translates and writes one header. Throws only errors worth retrying (see
-    /// ``FailureKind``); every other failure is recorded as a rejection and returned.
+    /// Parses, translates and writes one header. A fault of the header itself is recorded as a rejection
+    /// and returned; anything else (the database unavailable or refusing for reasons of its own) is
+    /// thrown, for the caller to retry, and so is cancellation.
     public func ingest(_ bytes: [UInt8], origin: HeaderOrigin) async throws -> IngestOutcome {
         let readAt = DispatchTime.now()
         let record: ExposureRecord
@@ -97,16 +98,16 @@ public final class HeaderIngestor: Sendable {
         do {
             writer = try await writers.writer(for: schema)
         } catch let error as IngestSetupError {
+            // The controller's schema does not exist (e.g. cdb_lsstcomcamsim never applied).
             return try await reject(origin, stage: "map", error: error.description)
         }
         let rows: WriteOutcome
         do {
             rows = try await pool.withTransaction { try await writer.write(record, on: $0) }
-        } catch let error as HeaderMappingError {
-            return try await reject(origin, stage: "map", error: error.description)
         } catch {
-            if FailureKind.isTransient(error) { throw error }
-            return try await reject(origin, stage: "write", error: "\(error)")
+            try Task.checkCancellation()
+            guard FailureKind.isInputFault(error) else { throw error }
+            return try await reject(origin, stage: error is HeaderMappingError ? "map" : "write", error: "\(error)")
         }
         metrics.exposureRows.increment(by: Int64(rows.exposureRows))
         metrics.detectorRows.increment(by: Int64(rows.detectorRows))
@@ -120,9 +121,11 @@ public final class HeaderIngestor: Sendable {
         return .written(exposureID: record.exposureID, schema: schema, rows: rows)
     }
 
-    /// Records a rejection in the dead-letter table (retrying is the caller's job if the database is
-    /// down) and reports it.
+    /// Records a rejection in the dead-letter table and reports it. Throws (for the caller to retry) when
+    /// the table cannot be written, and `CancellationError` when cancelled: a shutdown must never turn
+    /// work in hand into a dead letter.
     public func reject(_ origin: HeaderOrigin, stage: String, error: String) async throws -> IngestOutcome {
+        try Task.checkCancellation()
         let rejection = Rejection(worker: workerName, topic: origin.topic, partition: origin.partition, offset: origin.offset,
                                   source: origin.source, error: "\(stage): \(error)", payload: origin.payload)
         try await pool.withConnection { try await DeadLetters.record(rejection, on: $0) }

@@ -59,7 +59,8 @@ public struct HeaderTranslator: Sendable {
         let observationType = self.observationType(keywords)
         record.imgType = observationType
         record.observationReason = keywords.firstString("REASON", "TESTTYPE")?.lowercased() ?? (observationType == "science" ? "science" : nil)
-        record.scienceProgram = keywords.firstString("PROGRAM") ?? (instrument == .lsstCam ? keywords.firstString("RUNNUM") : nil)
+        // ComCam's translator derives from LSSTCam's, RUNNUM fallback included.
+        record.scienceProgram = keywords.firstString("PROGRAM") ?? (instrument != .latiss ? keywords.firstString("RUNNUM") : nil)
         record.targetName = keywords.firstString("OBJECT")
         record.groupID = keywords.firstString("GROUPID") ?? String(exposureID)
         if let current = keywords.int("CURINDEX") {

@@ -10,6 +10,8 @@ public final class HinfoMetrics: Sendable {
     let skipped: Counter
     let lag: Gauge
     let paused: Gauge
+    /// Tracks work waiting for a service; drives ``paused``.
+    let pauses: PauseTracker
     let headerLatency: DurationHistogram
     let eventLatency: DurationHistogram
     private let instrument: String
@@ -32,7 +34,10 @@ public final class HinfoMetrics: Sendable {
         unchanged = registry.makeCounter(descriptor: descriptor("consdb_hinfo_headers_unchanged", "total", "Headers whose exposure row already existed and was left alone"), labels: labels)
         skipped = registry.makeCounter(descriptor: descriptor("consdb_hinfo_headers_skipped", "total", "Headers of controllers this instrument does not ingest"), labels: labels)
         lag = registry.makeGauge(descriptor: descriptor("consdb_hinfo_consumer_lag", "messages", "Events not yet consumed, summed over partitions"), labels: labels)
-        paused = registry.makeGauge(descriptor: descriptor("consdb_hinfo_paused", "", "1 while work waits for the database or the schema registry to come back"), labels: labels)
+        let paused = registry.makeGauge(descriptor: descriptor("consdb_hinfo_paused", "", "1 while work waits for the database, the registry or S3 to come back"), labels: labels)
+        self.paused = paused
+        paused.set(0.0)
+        pauses = PauseTracker { paused.set($0 ? 1.0 : 0.0) }
         headerLatency = registry.makeDurationHistogram(descriptor: descriptor("consdb_hinfo_header_latency", "seconds", "From header read to rows committed"), labels: labels, buckets: Self.latencyBuckets)
         eventLatency = registry.makeDurationHistogram(descriptor: descriptor("consdb_hinfo_event_latency", "seconds", "From the event's send time to rows committed"), labels: labels, buckets: Self.latencyBuckets)
     }
@@ -43,6 +48,9 @@ public final class HinfoMetrics: Sendable {
             labels: [("instrument", instrument), ("stage", reason)]
         ).increment()
     }
+
+    /// Whether work is waiting for a service (readiness answers 503 then).
+    public var isPaused: Bool { pauses.isPaused }
 
     /// The metrics in Prometheus' text format.
     public func exposition() -> String {

@@ -31,10 +31,18 @@ public final class OffsetLedger: Sendable {
         }
     }
 
-    /// Forgets partitions this consumer no longer owns (revoked or lost): their next owner commits them.
+    /// Forgets what was finished and committed on partitions this consumer no longer owns (revoked or
+    /// lost). Messages still in progress stay: the revocation may be seen after messages of a new
+    /// assignment of the same partition were begun, and dropping those would let a later commit pass them.
+    /// Keeping too much only holds commits back; the committer also skips partitions not owned.
     public func forget(_ lost: [KafkaTopicPartition]) {
         state.withLock { partitions in
-            for partition in lost { partitions[partition] = nil }
+            for partition in lost {
+                guard var entry = partitions[partition] else { continue }
+                entry.nextAfterFinished = nil
+                entry.committed = nil
+                partitions[partition] = entry.inProgress.isEmpty ? nil : entry
+            }
         }
     }
 

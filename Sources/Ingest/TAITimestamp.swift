@@ -4,6 +4,9 @@ import Foundation
 /// An instant on the TAI time scale, as integer nanoseconds since 1970-01-01T00:00:00 TAI (the Butler's
 /// representation). Exposure times are TAI throughout ConsDB; conversion to UTC happens only where UTC is
 /// asked for, through the leap-second table.
+///
+/// The parsing initializers accept only the years 1900–2199 (``validRange``): far wider than any
+/// observation, far inside what 64-bit nanoseconds hold, so arithmetic on parsed times cannot overflow.
 public struct TAITimestamp: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var nanoseconds: Int64
 
@@ -15,9 +18,12 @@ public struct TAITimestamp: Sendable, Hashable, Comparable, CustomStringConverti
     /// MJD of 1970-01-01.
     static let unixEpochMJD: Int64 = 40587
 
+    /// 1900-01-01 (MJD 15020) to 2200-01-01 (MJD 124593), TAI.
+    public static let validRange: ClosedRange<Int64> = -2_208_988_800_000_000_000...7_258_118_400_000_000_000
+
     /// From a TAI MJD. The whole days are converted exactly and only the fraction in floating point.
     public init?(mjd: Double) {
-        guard mjd.isFinite, abs(mjd) < 1e7 else { return nil }
+        guard mjd.isFinite, mjd >= 15020, mjd < 124593 else { return nil }
         let days = mjd.rounded(.down)
         let fraction = mjd - days
         nanoseconds = (Int64(days) - Self.unixEpochMJD) * Self.nanosecondsPerDay + Int64((fraction * Double(Self.nanosecondsPerDay)).rounded())
@@ -25,7 +31,7 @@ public struct TAITimestamp: Sendable, Hashable, Comparable, CustomStringConverti
 
     /// From seconds since 1970-01-01T00:00:00 TAI ("TAI unix seconds", as SAL timestamps are).
     public init?(taiUnixSeconds: Double) {
-        guard taiUnixSeconds.isFinite, abs(taiUnixSeconds) < 9e9 else { return nil }
+        guard taiUnixSeconds.isFinite, taiUnixSeconds >= -2_208_988_800, taiUnixSeconds <= 7_258_118_400 else { return nil }
         nanoseconds = Int64((taiUnixSeconds * 1e9).rounded())
     }
 
@@ -47,6 +53,7 @@ public struct TAITimestamp: Sendable, Hashable, Comparable, CustomStringConverti
         }
         guard bytes.count >= 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
               let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+              (1900...2199).contains(year),
               let date = CivilDate(yyyymmdd: year * 10000 + month * 100 + day)
         else { return nil }
         var nanosecondsOfDay: Int64 = 0
@@ -109,13 +116,17 @@ public struct TAITimestamp: Sendable, Hashable, Comparable, CustomStringConverti
         return CivilDate(daysSinceEpoch: Int(shifted.quotientAndRemainderFlooring(Self.nanosecondsPerDay).quotient)).yyyymmdd
     }
 
-    public func adding(seconds: Double) -> TAITimestamp {
-        TAITimestamp(nanoseconds: nanoseconds + Int64((seconds * 1e9).rounded()))
+    /// The instant `seconds` later; nil when the result leaves ``validRange`` (or `seconds` is not finite).
+    public func adding(seconds: Double) -> TAITimestamp? {
+        guard seconds.isFinite, abs(seconds) < 1e10 else { return nil }
+        let (sum, overflow) = nanoseconds.addingReportingOverflow(Int64((seconds * 1e9).rounded()))
+        guard !overflow, Self.validRange.contains(sum) else { return nil }
+        return TAITimestamp(nanoseconds: sum)
     }
 
-    /// The instant halfway between two others.
+    /// The instant halfway between two others (halving each first, so no sum can overflow).
     public static func midpoint(_ a: TAITimestamp, _ b: TAITimestamp) -> TAITimestamp {
-        TAITimestamp(nanoseconds: a.nanoseconds + (b.nanoseconds - a.nanoseconds) / 2)
+        TAITimestamp(nanoseconds: a.nanoseconds / 2 + b.nanoseconds / 2 + (a.nanoseconds % 2 + b.nanoseconds % 2) / 2)
     }
 
     /// The current time, from the system clock (UTC) through the leap-second table.

@@ -1,56 +1,86 @@
-import Avro
+import HeaderFile
 import Logging
 import Postgres
-import Prometheus
+import Synchronization
 
-/// Whether an error may pass if the same work is tried again later (a service down or restarting), as
-/// opposed to a fault of the input, which retrying cannot fix.
+/// Which failures are the input's fault (retrying the same input cannot help: it goes to the dead-letter
+/// table) and which are the environment's (a service down, a permission or schema problem an operator
+/// must fix: the work waits and retries, so nothing is dead-lettered that a fixed environment would take).
 enum FailureKind {
-    static func isTransient(_ error: any Error) -> Bool {
+    static func isInputFault(_ error: any Error) -> Bool {
         switch error {
+        case is HeaderMappingError, is HeaderFileError:
+            return true
         case let error as PostgresError:
             switch error.code {
-            case .connectionFailed, .connectionLost, .poolTimeout, .poolClosed: return true
-            case .cancelled, .conversion, .protocolViolation: return false
-            case .server:
-                // Connection exceptions, transaction rollbacks (serialization, deadlock), resources,
-                // operator intervention (shutdown), system errors.
-                guard let state = error.sqlState else { return false }
-                return ["08", "40", "53", "57", "58"].contains(String(state.prefix(2)))
+            case .conversion: return true
+            // Data exceptions (22: a value too long, out of range, invalid text) and integrity
+            // violations (23) come from the row's values; everything else is the database's state.
+            case .server: return error.sqlState.map { $0.hasPrefix("22") || $0.hasPrefix("23") } ?? false
+            default: return false
             }
-        case let error as AvroError:
-            return error.kind == .registryUnavailable
         default:
             return false
         }
     }
 }
 
-/// Runs work again, with back-off, while it fails with an error that may pass (a service down), so work
-/// waits out an outage instead of being rejected; other errors are thrown at once.
+/// Counts the work waiting for a service, so the `paused` gauge stays 1 until the last waiter resumes.
+final class PauseTracker: Sendable {
+    private let waiting = Mutex(0)
+    private let onChange: @Sendable (Bool) -> Void
+
+    init(onChange: @escaping @Sendable (Bool) -> Void) {
+        self.onChange = onChange
+    }
+
+    var isPaused: Bool { waiting.withLock { $0 > 0 } }
+
+    func begin() {
+        let first = waiting.withLock { count -> Bool in
+            count += 1
+            return count == 1
+        }
+        if first { onChange(true) }
+    }
+
+    func end() {
+        let last = waiting.withLock { count -> Bool in
+            count -= 1
+            return count == 0
+        }
+        if last { onChange(false) }
+    }
+}
+
+/// Runs work again, with back-off, while it throws: callers turn the input's own faults into values
+/// (dead letters) and throw only what an outage or a broken environment causes, so this waits that out
+/// instead of losing the input. Only cancellation ends the wait (`CancellationError`).
 struct TransientRetry {
     var service: String
     var maximumDelay: Duration
-    /// Set to 1 while waiting.
-    var paused: Gauge
+    var pauses: PauseTracker
     var logger: Logger
 
-    /// Throws `CancellationError` when cancelled while waiting.
     func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         var delay = Duration.milliseconds(250)
         var waiting = false
-        defer { if waiting { paused.set(0.0) } }
+        defer { if waiting { pauses.end() } }
         while true {
+            try Task.checkCancellation()
             do {
                 let value = try await body()
                 if waiting {
                     logger.notice("\(service) is back: resuming", metadata: ["event": "ingest.resume", "service": "\(service)"])
                 }
                 return value
-            } catch where FailureKind.isTransient(error) {
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                if Task.isCancelled { throw CancellationError() }
                 if !waiting {
                     waiting = true
-                    paused.set(1.0)
+                    pauses.begin()
                     logger.warning("\(service) unavailable: pausing", metadata: ["event": "ingest.pause", "service": "\(service)", "error": "\(error)"])
                 }
                 try await Task.sleep(for: delay)

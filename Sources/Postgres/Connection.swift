@@ -162,6 +162,15 @@ public final class Connection: @unchecked Sendable {
 
     // MARK: - Running statements
 
+    /// Runs a blocking libpq call on the connection's queue.
+    func onQueue<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+            queue.async {
+                continuation.resume(with: Result { try body(self.handle) })
+            }
+        }
+    }
+
     private func run(text: String, _ call: @escaping @Sendable (OpaquePointer) -> OpaquePointer?) async throws -> QueryResult {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<QueryResult, Error>) in

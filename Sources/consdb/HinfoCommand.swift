@@ -154,13 +154,21 @@ struct HinfoCommand: AsyncParsableCommand {
         let port = try metricsPort ?? settings.positiveIntOrZero("CONSDB_METRICS_PORT", default: 9090)
         guard (0...65535).contains(port) else { throw SettingError("--metrics-port", "must be between 0 and 65535; got \(port)") }
 
+        if fetcher.s3 == nil {
+            // Not fatal (headers may be announced as http or file URLs), but s3:// headers would wait.
+            logger.warning("S3 is not configured: events announcing s3:// headers will wait until it is", metadata: [
+                "event": "hinfo.no_s3", "settings": "S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY",
+            ])
+        }
         let consumer = try KafkaConsumer.make(configuration: kafka, logger: logger)
         let worker = HeaderEventWorker(consumer: consumer, registry: registry, fetcher: fetcher, ingestor: ingestor, settings: eventSettings, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: WorkerService(worker: worker), successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
         ]
         if port > 0 {
-            services.append(.init(service: MetricsServer.application(port: port, exposition: { ingestor.metrics.exposition() }, logger: logger)))
+            services.append(.init(service: MetricsServer.application(
+                port: port, exposition: { ingestor.metrics.exposition() }, isReady: { !ingestor.metrics.isPaused }, logger: logger
+            )))
         }
         logger.info("hinfo starting", metadata: [
             "event": "hinfo.config", "instrument": "\(instrument.rawValue)", "topic": "\(instrument.eventTopic)", "kafka": "\(kafka)",

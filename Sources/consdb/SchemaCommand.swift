@@ -1,4 +1,5 @@
 import ArgumentParser
+import EFD
 import Felis
 import Foundation
 import Postgres
@@ -12,18 +13,26 @@ struct SchemaCommand: AsyncParsableCommand {
 
     struct Apply: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create or upgrade the schema a Felis YAML file describes.",
+            abstract: "Create or upgrade the schema a Felis YAML file (or a transformed-EFD config) describes.",
             discussion: """
                 Adds what is missing (schema, tables, columns, keys, constraints, comments, the visit1 and
                 ccdvisit1 views) and never drops anything; re-applying an unchanged file does nothing. The
-                whole change runs in one transaction.
+                whole change runs in one transaction. With --efd-config and --instrument, creates
+                efd_<instrument> with the four tables the config defines (exposure_efd, visit1_efd and their
+                unpivoted twins), as the reference generates them.
                 """
         )
 
         @OptionGroup var common: CommonOptions
 
         @Option(name: .long, help: "Felis YAML schema file.")
-        var felis: String
+        var felis: String?
+
+        @Option(name: .long, help: "Transformed-EFD column config (the reference's YAML format); needs --instrument.")
+        var efdConfig: String?
+
+        @Option(name: .long, help: "Instrument of --efd-config: the schema is efd_<instrument>.")
+        var instrument: String?
 
         @Option(name: .long, help: "Create the schema under this name instead of the file's.")
         var schema: String?
@@ -36,11 +45,10 @@ struct SchemaCommand: AsyncParsableCommand {
                 let settings = try common.settings()
                 let logger = try common.bootstrapLogging(settings)
                 let url = try settings.databaseURL(flag: common.databaseURL)
-                guard FileManager.default.fileExists(atPath: felis) else {
-                    throw SettingError("--felis", "names a file that does not exist: \(felis)")
-                }
+                var felisSchema = try schemaToApply()
+                if let schema { felisSchema.name = schema }
                 let connection = try await Connection.connect(url, logger: logger)
-                let plan = try await SchemaApplier.apply(felisFile: URL(fileURLWithPath: felis), on: connection, dryRun: dryRun, schemaName: schema)
+                let plan = try await SchemaApplier.apply(felisSchema, on: connection, dryRun: dryRun)
                 for warning in plan.warnings {
                     logger.warning("\(warning)", metadata: ["event": "schema.warning", "schema": "\(plan.schema)"])
                 }
@@ -51,6 +59,32 @@ struct SchemaCommand: AsyncParsableCommand {
                 } else {
                     logger.info("schema applied", metadata: ["event": "schema.applied", "schema": "\(plan.schema)", "statements": "\(plan.statements.count)"])
                 }
+            }
+        }
+
+        /// The Felis schema from --felis, or generated from --efd-config.
+        private func schemaToApply() throws -> FelisSchema {
+            switch (felis, efdConfig) {
+            case (let path?, nil):
+                guard FileManager.default.fileExists(atPath: path) else {
+                    throw SettingError("--felis", "names a file that does not exist: \(path)")
+                }
+                return try FelisSchema.load(contentsOf: URL(fileURLWithPath: path))
+            case (nil, let path?):
+                guard let instrument, !instrument.isEmpty else { throw SettingError("--instrument", "is required with --efd-config") }
+                guard FileManager.default.fileExists(atPath: path) else {
+                    throw SettingError("--efd-config", "names a file that does not exist: \(path)")
+                }
+                let config: EFDConfig
+                do { config = try EFDConfig.load(contentsOf: URL(fileURLWithPath: path)) } catch {
+                    FileHandle.standardError.write(Data("consdb: \(error.description)\n".utf8))
+                    throw ExitCode(2)
+                }
+                return EFDSchema.felis(for: config, instrument: instrument)
+            case (nil, nil):
+                throw SettingError("--felis", "or --efd-config is required")
+            case (_?, _?):
+                throw SettingError("--felis", "and --efd-config cannot be given together")
             }
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import HeaderFile
 import Ingest
+import Kafka
 import Testing
 import TestSupport
 
@@ -82,6 +83,13 @@ struct DeliveryTests {
             while last.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
             #expect(!last.isRunning)
             #expect(last.terminationStatus == 0)
+            // Every event's offset was committed: a new member of the group would read nothing again.
+            var configuration = KafkaConfiguration(bootstrapServers: harness.cluster.bootstrapServers, groupID: "hinfo-delivery")
+            configuration.fetchWaitMax = .milliseconds(10)
+            let observer = try KafkaConsumer.make(configuration: configuration, logger: ingestTestLogger)
+            let committed = try await observer.committed([.init(topic: harness.instrument.eventTopic, partition: 0)])
+            await observer.close()
+            #expect(committed.values.first == Int64(total))
         }
     }
 }

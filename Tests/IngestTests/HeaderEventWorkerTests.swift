@@ -229,4 +229,50 @@ struct HeaderEventWorkerTests {
             #expect(try await harness.pool.query("SELECT band, target_name, air_temp FROM cdb_latiss.exposure").rows == [["g", "edited", "-1"]])
         }
     }
+
+    /// SIGTERM (stop) while an event waits for its header: the worker stops within the grace period,
+    /// nothing is dead-lettered and the event's offset is not committed, so it is read again.
+    @Test func stopWhileAnEventIsInHandAbandonsItUncommitted() async throws {
+        try await HinfoHarness.with(.latiss) { harness in
+            var settings = HeaderEventSettings()
+            settings.headerWait = .seconds(60)
+            settings.headerPollInterval = .milliseconds(50)
+            settings.shutdownGrace = .milliseconds(500)
+            let worker = try harness.makeWorker(settings: settings)
+            let good = try await harness.storeHeader(try Headers.realLATISSBytes(), name: "AT_O_20240801_000302")
+            try await worker.ingestor.prepare()
+            let run = Task { try await worker.run() }
+            try await harness.announce(url: good, id: "AT_O_20240801_000302")
+            try await harness.announce(url: harness.headerURL(name: "AT_O_20240801_000399"), id: "AT_O_20240801_000399")
+            try await harness.waitUntil("the first row") { try await harness.count("SELECT count(*) FROM cdb_latiss.exposure") == 1 }
+            try await harness.waitUntil("the first commit") {
+                try await worker.consumer.committed([.init(topic: harness.instrument.eventTopic, partition: 0)]).values.first == 1
+            }
+            let stopped = ContinuousClock.now
+            worker.stop()
+            try await run.value
+            #expect(ContinuousClock.now - stopped < .seconds(5))
+            let committed = try await worker.consumer.committed([.init(topic: harness.instrument.eventTopic, partition: 0)])
+            #expect(committed.values.first == 1)
+            await worker.consumer.close()
+            #expect(try await harness.rejections().isEmpty)
+        }
+    }
+
+    /// A header store the worker cannot use (here: S3 not configured) pauses the work instead of
+    /// dead-lettering every event.
+    @Test func unusableHeaderStorePausesInsteadOfRejecting() async throws {
+        try await HinfoHarness.with(.latiss) { harness in
+            let worker = try harness.makeWorker(withoutS3: true)
+            let url = try await harness.storeHeader(try Headers.realLATISSBytes(), name: "AT_O_20240801_000302")
+            try await harness.running(worker) {
+                try await harness.announce(url: url, id: "AT_O_20240801_000302")
+                try await harness.waitUntil("the worker to pause") { worker.ingestor.metrics.isPaused }
+                try await Task.sleep(for: .milliseconds(500))
+                #expect(try await harness.rejections().isEmpty)
+                #expect(try await harness.count("SELECT count(*) FROM cdb_latiss.exposure") == 0)
+            }
+            #expect(try await harness.rejections().isEmpty)
+        }
+    }
 }

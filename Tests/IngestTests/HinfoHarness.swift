@@ -115,7 +115,7 @@ final class HinfoHarness: Sendable {
     // MARK: The worker
 
     func makeWorker(group: String = "hinfo-test", settings: HeaderEventSettings? = nil, policy: ExistingRowPolicy = .keep,
-                    registryRetries: Int = 2) throws -> HeaderEventWorker {
+                    registryRetries: Int = 2, withoutS3: Bool = false) throws -> HeaderEventWorker {
         var configuration = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: group)
         configuration.fetchWaitMax = .milliseconds(10)
         configuration.sessionTimeout = .seconds(6)
@@ -124,7 +124,7 @@ final class HinfoHarness: Sendable {
         let registryClient = SchemaRegistryClient.overHTTP(configuration: SchemaRegistryConfiguration(
             url: registry.baseURL!, maximumRetries: registryRetries, retryBaseDelay: .milliseconds(20), maximumRetryDelay: .milliseconds(100)
         ))
-        let fetcher = Fetcher(s3: s3Settings, retry: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(10)), rewrite: URLRewrite(), logger: ingestTestLogger)
+        let fetcher = Fetcher(s3: withoutS3 ? nil : s3Settings, retry: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(10)), rewrite: URLRewrite(), logger: ingestTestLogger)
         let ingestor = HeaderIngestor(instrument: instrument, pool: pool, policy: policy, metrics: HinfoMetrics(instrument: instrument), logger: ingestTestLogger)
         var eventSettings = settings ?? HeaderEventSettings()
         if settings == nil {

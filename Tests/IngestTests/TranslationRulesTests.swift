@@ -42,6 +42,24 @@ struct TranslationRulesTests {
         }
     }
 
+    /// Times outside 1900–2199 (or absurd exposure times) are mapping errors, never an arithmetic trap.
+    @Test func hostileTimesAreMappingErrors() throws {
+        let cases: [[String: HeaderValue?]] = [
+            ["MJD-BEG": .double(200_000)], ["MJD-BEG": .double(-1e300)], ["MJD-BEG": .double(.infinity)],
+            ["MJD-BEG": nil, "DATE-BEG": .string("2300-01-01T00:00:00")], ["MJD-BEG": nil, "DATE-BEG": .string("1677-01-01T00:00:00")],
+            ["DATE-END": .string("9999-12-31T23:59:59")], ["DATE-END": nil, "EXPTIME": .double(1e12)],
+            ["DATE-END": nil, "EXPTIME": .double(9e18)],
+        ]
+        for changes in cases {
+            #expect(throws: HeaderMappingError.self, "\(changes)") { try Self.translate(changes) }
+        }
+        // A NaN exposure time is no exposure time: the end falls back to the start.
+        let record = try Self.translate(["DATE-END": nil, "EXPTIME": .double(.nan)])
+        #expect(record.obsEnd == record.obsStart)
+        #expect(TAITimestamp(iso: "2199-12-31T23:59:59.999")!.adding(seconds: 1) == nil)
+        #expect(TAITimestamp.midpoint(TAITimestamp(nanoseconds: .max), TAITimestamp(nanoseconds: .max)).nanoseconds == .max)
+    }
+
     @Test func dayObsFallsBackToTheStartTime() throws {
         // 17:20 TAI on 2024-08-01 is after the 12:00 TAI rollover: still day 20240801; 09:00 is the day before.
         #expect(try Self.translate(["DAYOBS": nil]).dayObs == 20240801)
@@ -66,7 +84,7 @@ struct TranslationRulesTests {
 
     @Test func endTimeFallsBackToStartPlusExposure() throws {
         let record = try Self.translate(["DATE-END": nil])
-        #expect(record.obsEnd == record.obsStart!.adding(seconds: 0.93))
+        #expect(record.obsEnd == record.obsStart!.adding(seconds: 0.93)!)
         let utcEnd = try Self.translate(["TIMESYS": .string("UTC")])
         // A UTC DATE-END is 37 s earlier than the same text read as TAI.
         #expect(utcEnd.obsEnd!.nanoseconds - TAITimestamp(iso: "2024-08-01T17:20:55.134")!.nanoseconds == 37_000_000_000)

@@ -1,0 +1,133 @@
+/// Which rows a window's summary fills: exposure rows (`exposure_efd`, `exposure_efd_unpivoted`) or visit
+/// rows (`visit1_efd`, `visit1_efd_unpivoted`).
+public enum WindowKind: String, Sendable, Hashable {
+    case exposure, visit
+
+    var pivotedTable: EFDTable { self == .exposure ? .exposure : .visit }
+    var unpivotedTable: EFDTable { self == .exposure ? .exposureUnpivoted : .visitUnpivoted }
+}
+
+/// One window's results: a value (or nil: NULL) for every pivoted column of its table, in config order,
+/// and one row per field of every unpivoted column.
+public struct WindowSummary: Sendable, Equatable {
+    public var columns: [(name: String, value: Double?)]
+    public var unpivoted: [(property: String, field: String, value: Double?)]
+
+    public static func == (lhs: WindowSummary, rhs: WindowSummary) -> Bool {
+        lhs.columns.map(\.name) == rhs.columns.map(\.name) && lhs.columns.map(\.value) == rhs.columns.map(\.value)
+            && lhs.unpivoted.map(\.property) == rhs.unpivoted.map(\.property) && lhs.unpivoted.map(\.field) == rhs.unpivoted.map(\.field)
+            && lhs.unpivoted.map(\.value) == rhs.unpivoted.map(\.value)
+    }
+
+    public func value(_ column: String) -> Double?? {
+        columns.first { $0.name == column }.map(\.value)
+    }
+}
+
+/// The summarization engine (DESIGN §5.4): a config compiled against the columns of per-topic sample
+/// buffers, evaluated for one window at a time. The stream and the batch runs fill buffers differently
+/// and call the same engine, so they compute the same rows.
+public struct SummaryEngine: Sendable {
+    public let config: EFDConfig
+    /// The fields each topic's buffer must hold, in buffer column order: every field a column reads and
+    /// every subset field.
+    public let topicFields: [String: [String]]
+    private let plans: [ColumnPlan]
+
+    /// A config column resolved to buffer columns.
+    struct ColumnPlan: Sendable {
+        var column: EFDColumn
+        /// Per topic read: its name, the buffer columns of the values (subset field excluded), the field
+        /// names, and the subset filter.
+        var sources: [(topic: String, fields: [Int], names: [String], subset: SubsetFilter?)]
+        var preAggregation: PreAggregation?
+    }
+
+    public init(config: EFDConfig) {
+        self.config = config
+        var fields: [String: [String]] = [:]
+        func slot(_ topic: String, _ field: String) -> Int {
+            if let index = fields[topic, default: []].firstIndex(of: field) { return index }
+            fields[topic, default: []].append(field)
+            return fields[topic]!.count - 1
+        }
+        var plans: [ColumnPlan] = []
+        for column in config.columns {
+            var sources: [(topic: String, fields: [Int], names: [String], subset: SubsetFilter?)] = []
+            for topic in column.topics {
+                // The reference lists the subset field among the fields but summarizes the others.
+                let names = topic.fields.filter { $0 != column.subsetField }
+                let indices = names.map { slot(topic.name, $0) }
+                let subset = column.subsetField.map { SubsetFilter(field: slot(topic.name, $0), values: column.subsetValues) }
+                sources.append((topic.name, indices, names, subset))
+            }
+            let preAggregation = column.preAggregateInterval.flatMap { interval in
+                column.function.preAggregationStatistic.map { PreAggregation(interval: interval, statistic: $0) }
+            }
+            plans.append(ColumnPlan(column: column, sources: sources, preAggregation: preAggregation))
+        }
+        self.topicFields = fields
+        self.plans = plans
+    }
+
+    /// Empty buffers with the columns this engine reads, one per topic.
+    public func makeBuffers() -> [String: TopicBuffer] {
+        topicFields.mapValues { TopicBuffer(fields: $0) }
+    }
+
+    /// The longest look-back of any column (hours, ≥ 0): how much older data a buffer must keep.
+    public var longestLookBackHours: Double {
+        -(config.columns.compactMap(\.startOffsetHours).min() ?? 0)
+    }
+
+    /// Summarizes `window` (UTC unix seconds, both ends included) for the exposure or visit tables.
+    /// Topics without a buffer count as empty (their columns are NULL). `scratch` is reused between calls.
+    public func summarize(_ window: SampleWindow, kind: WindowKind, buffers: [String: TopicBuffer], scratch: inout SampleSelection) -> WindowSummary {
+        var summary = WindowSummary(columns: [], unpivoted: [])
+        for plan in plans {
+            let column = plan.column
+            let extended = column.startOffsetHours.map { window.extended(startOffsetHours: $0) } ?? window
+            if column.tables.contains(kind.pivotedTable) {
+                summary.columns.append((column.name, value(plan, window: extended, buffers: buffers, scratch: &scratch)))
+            }
+            if column.tables.contains(kind.unpivotedTable) {
+                for source in plan.sources {
+                    for (field, name) in zip(source.fields, source.names) {
+                        let value = evaluate(column.function, topic: source.topic, fields: [field], subset: source.subset,
+                                             preAggregation: plan.preAggregation, window: extended, buffers: buffers, scratch: &scratch)
+                        summary.unpivoted.append((column.name, name, value))
+                    }
+                }
+            }
+        }
+        return summary
+    }
+
+    private func value(_ plan: ColumnPlan, window: SampleWindow, buffers: [String: TopicBuffer], scratch: inout SampleSelection) -> Double? {
+        if plan.sources.count == 1, let source = plan.sources.first {
+            return evaluate(plan.column.function, topic: source.topic, fields: source.fields, subset: source.subset,
+                            preAggregation: plan.preAggregation, window: window, buffers: buffers, scratch: &scratch)
+        }
+        // Several topics (no reference config has one): their samples are pooled into one series in time
+        // order, every field's values in turn, and the function applies to the pool.
+        var pooled: [(time: Double, value: Double)] = []
+        for source in plan.sources {
+            guard let buffer = buffers[source.topic] else { continue }
+            scratch.gather(from: buffer, window: window, fields: source.fields, subset: source.subset, preAggregation: plan.preAggregation)
+            scratch.withBuffers { times, fields in
+                for field in fields {
+                    for index in 0..<times.count { pooled.append((times[index], field[index])) }
+                }
+            }
+        }
+        pooled.sort { $0.time < $1.time }
+        return plan.column.function.evaluate(times: pooled.map(\.time), values: pooled.map(\.value))
+    }
+
+    private func evaluate(_ function: SummaryFunction, topic: String, fields: [Int], subset: SubsetFilter?, preAggregation: PreAggregation?,
+                          window: SampleWindow, buffers: [String: TopicBuffer], scratch: inout SampleSelection) -> Double? {
+        guard let buffer = buffers[topic], !fields.isEmpty else { return nil }
+        scratch.gather(from: buffer, window: window, fields: fields, subset: subset, preAggregation: preAggregation)
+        return scratch.evaluate(function)
+    }
+}
