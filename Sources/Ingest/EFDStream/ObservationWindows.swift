@@ -1,0 +1,71 @@
+import Astrometry
+import EFD
+import Postgres
+
+/// An exposure or visit whose EFD summary the stream computes: its keys and its time span in UTC unix
+/// seconds (the EFD's time index), from the TAI `obs_start`/`obs_end` of its ConsDB row.
+public struct ObservationWindow: Sendable, Hashable {
+    public var kind: WindowKind
+    /// `exposure_id` or `visit_id`.
+    public var id: Int64
+    public var dayObs: Int
+    public var seqNum: Int
+    public var span: SampleWindow
+
+    public init(kind: WindowKind, id: Int64, dayObs: Int, seqNum: Int, span: SampleWindow) {
+        self.kind = kind
+        self.id = id
+        self.dayObs = dayObs
+        self.seqNum = seqNum
+        self.span = span
+    }
+
+    public struct Key: Sendable, Hashable {
+        public var kind: WindowKind
+        public var id: Int64
+    }
+
+    public var key: Key { Key(kind: kind, id: id) }
+}
+
+/// Reads exposure and visit windows from ConsDB: `cdb_<instrument>.exposure` rows, and the `visit1` view
+/// (optionally only rows where a boolean column is true, e.g. `can_see_sky`).
+public struct WindowSource: Sendable {
+    public var schema: String
+    /// A boolean column of `visit1` that says which exposures are visits; nil: all of them.
+    public var visitFilterColumn: String?
+
+    public init(schema: String, visitFilterColumn: String? = nil) {
+        self.schema = schema
+        self.visitFilterColumn = visitFilterColumn
+    }
+
+    /// Windows of exposures (and visits) that ended at or after `since` (UTC unix seconds).
+    public func windows(endingAfter since: Double, on connection: Connection) async throws -> [ObservationWindow] {
+        // obs_end is TAI; compare in TAI.
+        let sinceTAI = TAITimestamp(taiUnixSeconds: LeapSeconds.taiUnixSeconds(fromUTCUnixSeconds: since))?.isoText ?? "1970-01-01T00:00:00"
+        var windows: [ObservationWindow] = []
+        let exposures = try await connection.query("""
+            SELECT exposure_id, day_obs, seq_num, obs_start, obs_end FROM \(SQL.qualified(schema, "exposure"))
+            WHERE obs_start IS NOT NULL AND obs_end IS NOT NULL AND obs_end >= \(sinceTAI)::timestamp
+            """)
+        windows += exposures.rows.compactMap { Self.window(.exposure, $0) }
+        var visitQuery: SQL = """
+            SELECT visit_id, day_obs, seq_num, obs_start, obs_end FROM \(SQL.qualified(schema, "visit1"))
+            WHERE obs_start IS NOT NULL AND obs_end IS NOT NULL AND obs_end >= \(sinceTAI)::timestamp
+            """
+        if let visitFilterColumn { visitQuery.append(" AND \(identifier: visitFilterColumn)") }
+        let visits = try await connection.query(visitQuery)
+        windows += visits.rows.compactMap { Self.window(.visit, $0) }
+        return windows
+    }
+
+    static func window(_ kind: WindowKind, _ row: [String?]) -> ObservationWindow? {
+        guard row.count == 5, let id = row[0].flatMap({ Int64($0) }), let day = row[1].flatMap({ Int($0) }), let seq = row[2].flatMap({ Int($0) }),
+              let start = row[3].flatMap({ TAITimestamp(iso: $0) }), let end = row[4].flatMap({ TAITimestamp(iso: $0) })
+        else { return nil }
+        let span = SampleWindow(begin: LeapSeconds.utcUnixSeconds(fromTAIUnixSeconds: start.taiUnixSeconds),
+                                end: LeapSeconds.utcUnixSeconds(fromTAIUnixSeconds: max(start, end).taiUnixSeconds))
+        return ObservationWindow(kind: kind, id: id, dayObs: day, seqNum: seq, span: span)
+    }
+}

@@ -1,0 +1,65 @@
+import EFD
+
+/// The windows the stream knows, open (waiting for data) or closed (summarized, kept a while for late
+/// data).
+struct StreamWindows {
+    struct Entry {
+        var window: ObservationWindow
+        /// Wall-clock UTC time the stream learned of it: the maximum wait counts from its end or from
+        /// this, whichever is later, so windows learned at a restart first get their data.
+        var learnedAt: Double
+        /// Wall-clock UTC time it was last summarized; nil while open.
+        var closedAt: Double?
+        /// Late data arrived after it was summarized: summarize again once the lateness has passed.
+        var lateSince: Double?
+    }
+
+    private(set) var entries: [ObservationWindow.Key: Entry] = [:]
+
+    var openCount: Int { entries.values.filter { $0.closedAt == nil || $0.lateSince != nil }.count }
+
+    /// Adds windows not seen before (and updates the span of known ones, e.g. an exposure row rewritten by
+    /// `hinfo --update`; a changed span re-opens the window).
+    mutating func learn(_ windows: [ObservationWindow], now: Double) -> Int {
+        var added = 0
+        for window in windows {
+            if var entry = entries[window.key] {
+                if entry.window != window {
+                    entry.window = window
+                    entry.closedAt = nil
+                    entry.lateSince = nil
+                    entries[window.key] = entry
+                }
+            } else {
+                entries[window.key] = Entry(window: window, learnedAt: now)
+                added += 1
+            }
+        }
+        return added
+    }
+
+    /// Notes a sample of a topic at `time`, received at `now`: closed windows it falls in are summarized
+    /// again later (`lookBack` seconds before a window's start still count, for look-back columns).
+    mutating func noteLateSample(at time: Double, lookBack: Double, now: Double) {
+        for (key, entry) in entries where entry.closedAt != nil && entry.lateSince == nil {
+            if time <= entry.window.span.end, time >= entry.window.span.begin - lookBack {
+                entries[key]!.lateSince = now
+            }
+        }
+    }
+
+    mutating func markClosed(_ key: ObservationWindow.Key, at now: Double) {
+        entries[key]?.closedAt = now
+        entries[key]?.lateSince = nil
+    }
+
+    /// Drops closed windows that ended more than `horizon` seconds before `now`.
+    mutating func forget(endedBefore cutoff: Double) {
+        entries = entries.filter { $0.value.closedAt == nil || $0.value.lateSince != nil || $0.value.window.span.end >= cutoff }
+    }
+
+    /// The earliest start among windows still to be summarized (open or re-opened).
+    var earliestPendingBegin: Double? {
+        entries.values.filter { $0.closedAt == nil || $0.lateSince != nil }.map(\.window.span.begin).min()
+    }
+}

@@ -1,0 +1,133 @@
+import ArgumentParser
+import Avro
+import EFD
+import Felis
+import Foundation
+import Ingest
+import Kafka
+import Logging
+import Postgres
+import ServiceLifecycle
+
+/// `consdb efd ...`: EFD summaries.
+struct EFDCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "efd",
+        abstract: "Summarize EFD telemetry per exposure and per visit.",
+        subcommands: [EFDStreamCommand.self]
+    )
+}
+
+struct EFDStreamCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stream",
+        abstract: "Consume EFD telemetry from Kafka and write exposure_efd / visit1_efd rows seconds after each exposure.",
+        discussion: """
+            Subscribes to every topic the config names, keeps the fields it needs, learns exposures and visits \
+            from cdb_<instrument>.exposure and .visit1 (NOTIFY from hinfo, and polling), and upserts each \
+            window's summary into efd_<instrument> once every topic has data past its end plus the lateness, or \
+            after the maximum wait. Create the schema first: consdb schema apply --efd-config FILE --instrument NAME.
+
+            Environment: CONSDB_DATABASE_URL; KAFKA_BOOTSTRAP, KAFKA_GROUP_ID (default consdb-efd-<instrument>), \
+            KAFKA_USERNAME, KAFKA_PASSWORD, KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM; SCHEMA_URL, \
+            SCHEMA_USERNAME, SCHEMA_PASSWORD; EFD_LATENESS_SECONDS (5), EFD_MAX_WAIT_SECONDS (60), \
+            EFD_VISIT_FILTER_COLUMN; CONSDB_METRICS_PORT (9090, 0 = off).
+            """
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(name: .long, help: "Instrument (schemas cdb_<instrument> and efd_<instrument>).")
+    var instrument: String
+
+    @Option(name: .long, help: "Transformed-EFD column config (the reference's YAML format).")
+    var config: String
+
+    @Option(name: .long, help: "A boolean column of visit1 that marks the exposures that are visits (else EFD_VISIT_FILTER_COLUMN; default all).")
+    var visitFilter: String?
+
+    @Option(name: .long, help: "Port for /metrics, /healthz and /readyz (else CONSDB_METRICS_PORT; default 9090; 0 = none).")
+    var metricsPort: Int?
+
+    func run() async throws {
+        try await runReportingSettingErrors {
+            let settings = try common.settings()
+            let logger = try common.bootstrapLogging(settings)
+            let url = try settings.databaseURL(flag: common.databaseURL)
+            let name = instrument.lowercased()
+            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                throw SettingError("--instrument", "must be letters, digits and _; got '\(instrument)'")
+            }
+            guard FileManager.default.fileExists(atPath: config) else { throw SettingError("--config", "names a file that does not exist: \(config)") }
+            let efdConfig: EFDConfig
+            do { efdConfig = try EFDConfig.load(contentsOf: URL(fileURLWithPath: config)) } catch let error as EFDConfigError {
+                FileHandle.standardError.write(Data("consdb: \(error.description)\n".utf8))
+                throw ExitCode(2)
+            }
+            var kafka: KafkaConfiguration
+            do throws(KafkaConfigurationError) { kafka = try KafkaConfiguration.fromEnvironment(settings.values) } catch {
+                throw SettingError(error.variable, error.problem)
+            }
+            if kafka.groupID == nil { kafka.groupID = "consdb-efd-\(name)" }
+            guard let registryURL = settings.string("SCHEMA_URL") else { throw SettingError("SCHEMA_URL", "is not set (the schema registry's URL)") }
+            var streamSettings = EFDStreamSettings()
+            streamSettings.lateness = .seconds(try settings.positiveDouble("EFD_LATENESS_SECONDS", default: 5))
+            streamSettings.maximumWait = .seconds(try settings.positiveDouble("EFD_MAX_WAIT_SECONDS", default: 60))
+            let port = try metricsPort ?? settings.positiveIntOrZero("CONSDB_METRICS_PORT", default: 9090)
+            guard (0...65535).contains(port) else { throw SettingError("--metrics-port", "must be between 0 and 65535; got \(port)") }
+
+            let pool = ConnectionPool(configuration: .init(conninfo: url, maxConnections: 4), logger: logger)
+            let efdSchema = "efd_\(name)"
+            try await checkSchemas(pool: pool, cdbSchema: "cdb_\(name)", efdSchema: efdSchema, config: efdConfig)
+            let registry = SchemaRegistryClient.overHTTP(configuration: SchemaRegistryConfiguration(
+                url: registryURL, username: settings.string("SCHEMA_USERNAME"), password: settings.string("SCHEMA_PASSWORD")
+            ))
+            let consumer = try KafkaConsumer.make(configuration: kafka, logger: logger)
+            let metrics = EFDStreamMetrics(instrument: instrument)
+            let worker = EFDStreamWorker(
+                consumer: consumer, registry: registry, engine: SummaryEngine(config: efdConfig), pool: pool, listenURL: url,
+                instrument: instrument, cdbSchema: "cdb_\(name)", efdSchema: efdSchema,
+                visitFilterColumn: visitFilter ?? settings.string("EFD_VISIT_FILTER_COLUMN"), settings: streamSettings, metrics: metrics, logger: logger
+            )
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+                .init(service: StreamService(worker: worker), successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+            ]
+            if port > 0 {
+                services.append(.init(service: MetricsServer.application(port: port, exposition: { metrics.exposition() }, isReady: { !metrics.isPaused }, logger: logger)))
+            }
+            let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+            await consumer.close()
+            await pool.shutdown()
+        }
+    }
+
+    /// Both schemas must exist, and efd_<instrument> must have every column the config writes.
+    private func checkSchemas(pool: ConnectionPool, cdbSchema: String, efdSchema: String, config: EFDConfig) async throws {
+        let (cdb, efd) = try await pool.withConnection { connection in
+            (try await Catalog.load(schema: cdbSchema, on: connection), try await Catalog.load(schema: efdSchema, on: connection))
+        }
+        guard cdb?.tables["exposure"] != nil else { throw SettingError("--instrument", "has no \(cdbSchema).exposure table to read exposures from") }
+        guard let efd else {
+            throw SettingError("--config", "has no schema yet: run consdb schema apply --efd-config \(self.config) --instrument \(instrument)")
+        }
+        for table in [EFDTable.exposure, .visit] {
+            let missing = config.columns(for: table).map(\.name).filter { efd.tables[table.rawValue]?.column($0) == nil }
+            guard missing.isEmpty else {
+                throw SettingError("--config", "names columns \(efdSchema).\(table.rawValue) lacks (\(missing.prefix(5).joined(separator: ", "))...): re-run consdb schema apply --efd-config")
+            }
+        }
+    }
+}
+
+private struct StreamService: Service {
+    let worker: EFDStreamWorker
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await worker.run()
+        } onGracefulShutdown: {
+            worker.stop()
+        }
+    }
+}
