@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "consdb", targets: ["consdb"]),
         .executable(name: "hinfo-bench", targets: ["HinfoBench"]),
+        .executable(name: "efd-bench", targets: ["EFDBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -125,6 +126,11 @@ let package = Package(
             name: "HinfoBench",
             dependencies: ["Ingest", "HeaderFile", "Felis", "Postgres", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/HinfoBench"
+        ),
+        .executableTarget(
+            name: "EFDBench",
+            dependencies: ["EFD", "Avro"],
+            path: "Benchmarks/EFDBench"
         ),
         .target(
             name: "TestSupport",

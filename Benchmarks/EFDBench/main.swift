@@ -1,0 +1,1 @@
+// efd-bench: see Benchmarks/efd-engine.
