@@ -121,18 +121,25 @@ extension DemoHeaders {
         return (1...max(1, count)).map { seq in
             var observation = DemoObservation(instrument: instrument, dayObs: dayObs, seqNum: seq, begin: evening.adding(seconds: Double(seq - 1) * 40) ?? evening, sensors: sensors)
             observation.band = bands[(seq - 1) / 4 % bands.count]
-            observation.declination = -20 - Double(seq % 5) * 8
-            // The first right ascension (in 5° steps) that puts the field above 45° at the start.
-            for step in 0..<72 {
-                let ra = Double((seq * 7 + step * 5) % 360)
-                let position = ApparentPlace.horizontal(rightAscension: ra, declination: observation.declination,
-                                                        taiUnixSeconds: observation.begin.taiUnixSeconds, site: .cerroPachon)
-                if position.altitude > 45 {
-                    observation.rightAscension = ra
-                    break
-                }
-            }
-            return observation
+            return pointed(observation)
         }
+    }
+
+    /// The observation pointed at a field well above the horizon at its start: declination by sequence
+    /// number, and the first right ascension (in 5° steps) that puts the field above 45°.
+    public static func pointed(_ observation: DemoObservation) -> DemoObservation {
+        var observation = observation
+        let seq = observation.seqNum
+        observation.declination = -20 - Double(seq % 5) * 8
+        for step in 0..<72 {
+            let ra = Double((seq * 7 + step * 5) % 360)
+            let position = ApparentPlace.horizontal(rightAscension: ra, declination: observation.declination,
+                                                    taiUnixSeconds: observation.begin.taiUnixSeconds, site: .cerroPachon)
+            if position.altitude > 45 {
+                observation.rightAscension = ra
+                break
+            }
+        }
+        return observation
     }
 }

@@ -18,23 +18,10 @@ public struct HeaderAnnouncer: Sendable {
         self.schema = try AvroSchema(parsing: LargeFileAnnouncement.schemaText(component: instrument.headerService))
     }
 
-    /// Registers the event schema under `<topic>-value` (`POST /subjects/{subject}/versions`) and returns
-    /// its id.
+    /// Registers the event schema under `<topic>-value` and returns its id.
     public static func registerSchema(for instrument: Instrument, registryURL: String, fetcher: Fetcher = Fetcher()) async throws -> UInt32 {
-        var base = registryURL
-        while base.hasSuffix("/") { base.removeLast() }
-        var request = FetchRequest(url: base + "/subjects/\(instrument.eventTopic)-value/versions")
-        request.method = .post
-        request.headers = [("Content-Type", "application/vnd.schemaregistry.v1+json")]
-        let schemaText = LargeFileAnnouncement.schemaText(component: instrument.headerService)
-        request.body = Array("{\"schema\": \(jsonString(schemaText))}".utf8)
-        let response = try await fetcher.perform(request, retry: fetcher.retry)
-        let text = String(decoding: response.body, as: UTF8.self)
-        // The answer is `{"id": N}`.
-        guard let colon = text.firstIndex(of: ":"), let id = UInt32(text[text.index(after: colon)...].filter(\.isNumber)) else {
-            throw IngestSetupError("the registry answered the schema registration with \(text.prefix(200))")
-        }
-        return id
+        try await SchemaRegistration.register(subject: instrument.eventTopic + "-value", schemaText: LargeFileAnnouncement.schemaText(component: instrument.headerService),
+                                              registryURL: registryURL, fetcher: fetcher)
     }
 
     /// Sends one announcement; returns once the broker has it.
@@ -43,6 +30,27 @@ public struct HeaderAnnouncer: Sendable {
         let frame = try AvroEncoder().encodeFrame(value, as: schema, schemaID: schemaID)
         let key = "{\"name\": \"\(instrument.headerService)\", \"topic\": \"logevent_largeFileObjectAvailable\"}"
         _ = try await producer.send([KafkaOutgoingMessage(topic: instrument.eventTopic, key: Array(key.utf8), value: frame)])
+    }
+
+}
+
+/// Registers schemas with a Confluent registry (`POST /subjects/{subject}/versions`), as SAL producers do
+/// at startup. For the demo and tests.
+public enum SchemaRegistration {
+    public static func register(subject: String, schemaText: String, registryURL: String, fetcher: Fetcher = Fetcher()) async throws -> UInt32 {
+        var base = registryURL
+        while base.hasSuffix("/") { base.removeLast() }
+        var request = FetchRequest(url: base + "/subjects/\(subject)/versions")
+        request.method = .post
+        request.headers = [("Content-Type", "application/vnd.schemaregistry.v1+json")]
+        request.body = Array("{\"schema\": \(jsonString(schemaText))}".utf8)
+        let response = try await fetcher.perform(request, retry: fetcher.retry)
+        let text = String(decoding: response.body, as: UTF8.self)
+        // The answer is `{"id": N}`.
+        guard let colon = text.firstIndex(of: ":"), let id = UInt32(text[text.index(after: colon)...].filter(\.isNumber)) else {
+            throw IngestSetupError("the registry answered the schema registration with \(text.prefix(200))")
+        }
+        return id
     }
 
     static func jsonString(_ text: String) -> String {

@@ -44,6 +44,27 @@ struct CommonOptions: ParsableArguments {
     }
 }
 
+/// The common options for commands whose `--config` names something else (an EFD column config): the
+/// settings file is `--settings` there.
+struct SettingsOptions: ParsableArguments {
+    @Option(name: .long, help: "YAML file with settings (keys named like the environment variables).")
+    var settings: String?
+
+    @Option(name: .long, help: "Database: a libpq connection string or URI (else CONSDB_DATABASE_URL, POSTGRES_URL, CONSDB_URL, or libpq's PG* variables).")
+    var databaseURL: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (else CONSDB_LOG_LEVEL; default info).")
+    var logLevel: String?
+
+    var common: CommonOptions {
+        var options = CommonOptions()
+        options.config = settings
+        options.databaseURL = databaseURL
+        options.logLevel = logLevel
+        return options
+    }
+}
+
 /// Prints a setting error as one line and exits non-zero, as DESIGN §4 asks.
 func runReportingSettingErrors(_ body: () async throws -> Void) async throws {
     do {

@@ -39,6 +39,12 @@ struct DevHeadersCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Only the first N sensors of the camera (default all).")
     var sensors: Int?
 
+    @Flag(name: .long, help: "Exposures happen now: each announced header describes an exposure that just ended (its day_obs follows).")
+    var live = false
+
+    @Option(name: .long, help: "Exposure time in seconds.")
+    var exposureTime = 30.0
+
     @Option(name: .long, help: "Kafka bootstrap servers (else KAFKA_BOOTSTRAP).")
     var bootstrap: String?
 
@@ -62,9 +68,20 @@ struct DevHeadersCommand: AsyncParsableCommand {
             let schemaID = try await HeaderAnnouncer.registerSchema(for: instrument, registryURL: registryURL)
             let producer = try KafkaProducer.make(configuration: KafkaConfiguration(bootstrapServers: servers), logger: logger)
             let announcer = try HeaderAnnouncer(instrument: instrument, producer: producer, schemaID: schemaID)
+            guard exposureTime > 0, exposureTime < 3600 else { throw SettingError("--exposure-time", "must be between 0 and 3600 seconds; got \(exposureTime)") }
             let sensorNames = sensors.map { Array(DemoHeaders.sensors(of: instrument).prefix(max(1, $0))) }
-            for (index, observation) in DemoHeaders.night(instrument: instrument, dayObs: dayObs, count: count, sensors: sensorNames).enumerated() {
+            let night = DemoHeaders.night(instrument: instrument, dayObs: dayObs, count: count, sensors: sensorNames)
+            for (index, planned) in night.enumerated() {
                 if index > 0, interval > 0 { try await Task.sleep(for: .seconds(interval)) }
+                var observation = planned
+                observation.exposureTime = exposureTime
+                if live {
+                    // Ended half a second ago.
+                    let begin = TAITimestamp.now().adding(seconds: -exposureTime - 0.5) ?? TAITimestamp.now()
+                    observation.begin = begin
+                    observation.dayObs = begin.dayObs
+                    observation = DemoHeaders.pointed(observation)
+                }
                 let file = directory.appendingPathComponent("\(instrument.headerService)_header_\(observation.observationID).yaml")
                 let text = HeaderFileWriter.yaml(DemoHeaders.header(observation))
                 try Data(text.utf8).write(to: file, options: .atomic)

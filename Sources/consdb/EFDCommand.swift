@@ -35,7 +35,8 @@ struct EFDStreamCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var common: CommonOptions
+    @OptionGroup var options: SettingsOptions
+    var common: CommonOptions { options.common }
 
     @Option(name: .long, help: "Instrument (schemas cdb_<instrument> and efd_<instrument>).")
     var instrument: String

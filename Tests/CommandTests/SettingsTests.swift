@@ -55,3 +55,17 @@ struct SettingsTests {
         #expect(LogfmtLogHandler.quote("") == "\"\"")
     }
 }
+
+/// Every subcommand's arguments parse (ArgumentParser checks a command's option names when it first
+/// parses it: two options with one name stop the program, as `--config` twice once did).
+@Suite("command lines")
+struct CommandLineTests {
+    @Test(arguments: [
+        ["serve", "--port", "8080"], ["hinfo", "--instrument", "LATISS", "--path", "x"], ["efd", "stream", "--instrument", "demo", "--config", "c.yaml"],
+        ["schema", "apply", "--efd-config", "c.yaml", "--instrument", "demo"], ["dev", "kafka"], ["dev", "registry"],
+        ["dev", "headers", "--dir", "d"], ["dev", "telemetry", "--config", "c.yaml"],
+    ])
+    func parses(_ arguments: [String]) throws {
+        _ = try ConsDB.parseAsRoot(arguments)
+    }
+}

@@ -31,6 +31,9 @@ struct DeliveryTests {
         environment["CONSDB_LOG_LEVEL"] = ProcessInfo.processInfo.environment["INGEST_TEST_LOG_LEVEL"] ?? "error"
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
+        // Not the test run's own stderr: if the test process died, an orphaned worker holding that pipe
+        // would keep `swift test` waiting for ever instead of reporting the failure.
+        if ProcessInfo.processInfo.environment["INGEST_TEST_LOG_LEVEL"] == nil { process.standardError = FileHandle.nullDevice }
         try process.run()
         return process
     }

@@ -29,9 +29,10 @@ public final class EFDStreamWorker: Sendable {
     private let stopRequest = StopSignal()
     private let inbox = Mutex<[KafkaMessage]>([])
     private let windowsChanged = Mutex(true)
-    /// Topics whose partitions had nothing left to read at the last lag sample: they have no data past
-    /// their watermark yet, so waiting for more would only wait for the future.
-    private let caughtUp = Mutex(Set<String>())
+    /// The last lag sample, by topic: a topic with nothing left to read has no data past its watermark
+    /// yet (waiting for more only waits for the future); one with a backlog is still catching up. Nil
+    /// until the first sample.
+    private let topicLag = Mutex<[String: Int64]?>(nil)
 
     public init(consumer: KafkaConsumer, registry: SchemaRegistryClient, engine: SummaryEngine, pool: ConnectionPool, listenURL: String,
                 instrument: String, cdbSchema: String, efdSchema: String, visitFilterColumn: String? = nil,
@@ -105,7 +106,7 @@ public final class EFDStreamWorker: Sendable {
                 metrics.lag.set(Double(lag.values.reduce(0, +)))
                 var byTopic: [String: Int64] = [:]
                 for (partition, count) in lag { byTopic[partition.topic, default: 0] += count }
-                caughtUp.withLock { $0 = Set(byTopic.filter { $0.value == 0 }.keys) }
+                topicLag.withLock { $0 = byTopic }
             }
             try? await Task.sleep(for: .seconds(1))
         }
@@ -212,7 +213,11 @@ public final class EFDStreamWorker: Sendable {
         let owned = Set(consumer.assignment.map(\.topic))
         // Before the group has given this replica any topic there is nothing it may write.
         guard !owned.isEmpty else { return }
-        let idle = caughtUp.withLock { $0 }
+        let lagByTopic = topicLag.withLock { $0 }
+        let idle = Set((lagByTopic ?? [:]).filter { $0.value == 0 }.keys)
+        // The maximum wait is for data that never comes, not for data still queued: while any topic has a
+        // backlog (or before the first lag sample), windows wait for their data.
+        let caughtUp = lagByTopic.map { lag in owned.allSatisfy { (lag[$0] ?? 0) == 0 } } ?? false
         for (key, entry) in state.windows.entries {
             let pending = entry.closedAt == nil || entry.lateSince.map { now - $0 >= lateness } == true
             guard pending else { continue }
@@ -221,7 +226,7 @@ public final class EFDStreamWorker: Sendable {
             let dataComplete = engine.config.topicNames.allSatisfy { topic in
                 !owned.contains(topic) || (state.watermarks[topic] ?? -.infinity) >= settled || (idle.contains(topic) && now >= settled)
             }
-            guard dataComplete || now >= max(window.span.end, entry.learnedAt) + maximumWait else { continue }
+            guard dataComplete || (caughtUp && now >= max(window.span.end, entry.learnedAt) + maximumWait) else { continue }
             var summary = engine.summarize(window.span, kind: window.kind, buffers: state.buffers, scratch: &state.scratch)
             // Only the columns of topics this replica consumes: other replicas fill the rest of the row.
             summary.columns = summary.columns.filter { state.columnOwned($0.name, owned: owned) }
