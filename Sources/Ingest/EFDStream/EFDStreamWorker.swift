@@ -29,10 +29,6 @@ public final class EFDStreamWorker: Sendable {
     private let stopRequest = StopSignal()
     private let inbox = Mutex<[KafkaMessage]>([])
     private let windowsChanged = Mutex(true)
-    /// The last lag sample, by topic: a topic with nothing left to read has no data past its watermark
-    /// yet (waiting for more only waits for the future); one with a backlog is still catching up. Nil
-    /// until the first sample.
-    private let topicLag = Mutex<[String: Int64]?>(nil)
 
     public init(consumer: KafkaConsumer, registry: SchemaRegistryClient, engine: SummaryEngine, pool: ConnectionPool, listenURL: String,
                 instrument: String, cdbSchema: String, efdSchema: String, visitFilterColumn: String? = nil,
@@ -63,7 +59,6 @@ public final class EFDStreamWorker: Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.fillInbox() }
             group.addTask { await self.listenForExposures() }
-            group.addTask { await self.sampleLag() }
             var state = StreamState(engine: engine, registry: registry)
             await process(&state)
             group.cancelAll()
@@ -100,18 +95,6 @@ public final class EFDStreamWorker: Sendable {
         }
     }
 
-    private func sampleLag() async {
-        while !Task.isCancelled {
-            if let lag = try? await consumer.lag() {
-                metrics.lag.set(Double(lag.values.reduce(0, +)))
-                var byTopic: [String: Int64] = [:]
-                for (partition, count) in lag { byTopic[partition.topic, default: 0] += count }
-                topicLag.withLock { $0 = byTopic }
-            }
-            try? await Task.sleep(for: .seconds(1))
-        }
-    }
-
     // MARK: Processing
 
     /// One tick at a time: decode the inbox into buffers, learn windows, close the ready ones, commit.
@@ -133,7 +116,8 @@ public final class EFDStreamWorker: Sendable {
                     lastPoll = ContinuousClock.now
                     try await refreshWindows(&state, now: now)
                 }
-                try await closeReadyWindows(&state, now: now)
+                let backlog = await topicBacklog()
+                try await closeReadyWindows(&state, now: now, backlog: backlog)
                 await commit(&state, now: now)
             } catch is CancellationError {
                 break
@@ -147,6 +131,18 @@ public final class EFDStreamWorker: Sendable {
         }
         let now = Date().timeIntervalSince1970
         await commit(&state, now: now)
+    }
+
+    /// Messages left to read per topic, counting those handed out but not yet ingested; nil when unknown
+    /// (no sample yet, or messages wait in the inbox). The consumer's lag counts messages handed out as
+    /// read, so it means "ingested" only when read after a batch, with the inbox found empty afterwards.
+    private func topicBacklog() async -> [String: Int64]? {
+        guard let lag = try? await consumer.lag(timeout: .seconds(2)) else { return nil }
+        guard inbox.withLock({ $0.isEmpty }) else { return nil }
+        metrics.lag.set(Double(lag.values.reduce(0, +)))
+        var byTopic: [String: Int64] = [:]
+        for (partition, count) in lag { byTopic[partition.topic, default: 0] += count }
+        return byTopic
     }
 
     private func retrying<T: Sendable>(_ service: String, _ body: @Sendable () async throws -> T) async throws -> T {
@@ -207,13 +203,12 @@ public final class EFDStreamWorker: Sendable {
     }
 
     /// Summarizes and upserts every window that is ready.
-    private func closeReadyWindows(_ state: inout StreamState, now: Double) async throws {
+    private func closeReadyWindows(_ state: inout StreamState, now: Double, backlog lagByTopic: [String: Int64]?) async throws {
         let lateness = Self.seconds(settings.lateness)
         let maximumWait = Self.seconds(settings.maximumWait)
         let owned = Set(consumer.assignment.map(\.topic))
         // Before the group has given this replica any topic there is nothing it may write.
         guard !owned.isEmpty else { return }
-        let lagByTopic = topicLag.withLock { $0 }
         let idle = Set((lagByTopic ?? [:]).filter { $0.value == 0 }.keys)
         // The maximum wait is for data that never comes, not for data still queued: while any topic has a
         // backlog (or before the first lag sample), windows wait for their data.
@@ -260,8 +255,10 @@ public final class EFDStreamWorker: Sendable {
             if let begin = state.windows.earliestPendingBegin { neededFrom = min(neededFrom, begin - lookBack) }
             guard let offset = state.samples.committable(partition, neededFrom: neededFrom) else { continue }
             if offset > state.committed[partition] ?? -1 { offsets[partition] = offset }
-            state.buffers[topic]?.dropSamples(before: neededFrom)
             state.samples.drop(partition, below: offset)
+            // Memory keeps a little more than the commit needs: closed windows that late data may re-open.
+            let keepFrom = min(neededFrom, (state.windows.earliestKeptBegin ?? neededFrom) - lookBack)
+            state.buffers[topic]?.dropSamples(before: keepFrom)
         }
         guard !offsets.isEmpty else { return }
         do {

@@ -58,6 +58,12 @@ struct StreamWindows {
         entries = entries.filter { $0.value.closedAt == nil || $0.value.lateSince != nil || $0.value.window.span.end >= cutoff }
     }
 
+    /// The earliest start among all windows kept (closed ones may be re-opened by late data and then need
+    /// their data again).
+    var earliestKeptBegin: Double? {
+        entries.values.map(\.window.span.begin).min()
+    }
+
     /// The earliest start among windows still to be summarized (open or re-opened).
     var earliestPendingBegin: Double? {
         entries.values.filter { $0.closedAt == nil || $0.lateSince != nil }.map(\.window.span.begin).min()
