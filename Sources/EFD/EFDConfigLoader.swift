@@ -50,7 +50,10 @@ struct ConfigReader {
         "name", "tables", "function", "function_args", "datatype", "ivoa", "description", "packed_series",
         "subset_field", "subset_value", "start_offset", "pre_aggregate_interval", "store_unpivoted", "topics",
     ]
-    static let numericDatatypes: Set<String> = ["float", "double", "int", "long", "short", "byte", "boolean"]
+    /// Summaries are floating-point values (every reference column is `float`).
+    static let numericDatatypes: Set<String> = ["float", "double"]
+    /// Names of the tables' own columns, which a summary column cannot take.
+    static let reservedNames: Set<String> = ["day_obs", "seq_num", "exposure_id", "visit_id", "created_at", "property", "field", "value"]
     /// PostgreSQL's identifier limit; unpivoted `property` values are varchar(64) and `field` varchar(32).
     static let maximumNameLength = 63
 
@@ -104,6 +107,8 @@ struct ConfigReader {
         let before = problems.count
         if name.isEmpty {
             note(label, node, "`name` is missing")
+        } else if Self.reservedNames.contains(name) {
+            note(label, fields["name"], "name \(name) is a key or bookkeeping column of the EFD tables")
         } else if !Self.isIdentifier(name) {
             note(label, fields["name"], "name must be lower-case letters, digits and _ (starting with a letter), at most \(Self.maximumNameLength) characters")
         }
@@ -115,7 +120,7 @@ struct ConfigReader {
         let function = self.function(fields["function"], arguments: fields["function_args"], label)
         let datatype = fields["datatype"]?.string ?? "float"
         if !Self.numericDatatypes.contains(datatype) {
-            note(label, fields["datatype"], "datatype `\(datatype)` is not a numeric Felis datatype (float, double, int, long, short, byte, boolean)")
+            note(label, fields["datatype"], "datatype `\(datatype)` is not float or double")
         }
         var unit: String?, ucd: String?
         if let ivoa = fields["ivoa"] {
@@ -273,6 +278,15 @@ struct ConfigReader {
                 note(label, item, "each topic needs a `name`")
                 continue
             }
+            // librdkafka would read a name starting with ^ as a pattern and subscribe to whatever matches.
+            guard !name.hasPrefix("^"), name.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) else {
+                note(label, item, "topic name `\(name)` must be letters, digits, '.', '_' and '-'")
+                continue
+            }
+            if topics.contains(where: { $0.name == name }) {
+                note(label, item, "topic \(name) is listed twice")
+                continue
+            }
             for key in pairs.keys where !["name", "fields"].contains(key.string ?? "") {
                 note(label, key, "unknown topic key `\(key.string ?? "?")`")
             }
@@ -290,6 +304,7 @@ struct ConfigReader {
                     note(label, fieldItem, "field \(field) is longer than the unpivoted tables' 32-character field column")
                 }
                 if fields.contains(field) { note(label, fieldItem, "field \(field) of topic \(name) is listed twice"); continue }
+                if field == "private_efdStamp" { note(label, fieldItem, "private_efdStamp is the EFD time of every sample, not a field to summarize"); continue }
                 fields.append(field)
             }
             topics.append(EFDTopicSelection(name: name, fields: fields))

@@ -72,8 +72,12 @@ struct EFDStreamCommand: AsyncParsableCommand {
             if kafka.groupID == nil { kafka.groupID = "consdb-efd-\(name)" }
             guard let registryURL = settings.string("SCHEMA_URL") else { throw SettingError("SCHEMA_URL", "is not set (the schema registry's URL)") }
             var streamSettings = EFDStreamSettings()
-            streamSettings.lateness = .seconds(try settings.positiveDouble("EFD_LATENESS_SECONDS", default: 5))
-            streamSettings.maximumWait = .seconds(try settings.positiveDouble("EFD_MAX_WAIT_SECONDS", default: 60))
+            let lateness = try settings.positiveDouble("EFD_LATENESS_SECONDS", default: 5)
+            let maximumWait = try settings.positiveDouble("EFD_MAX_WAIT_SECONDS", default: 60)
+            guard lateness <= 3600 else { throw SettingError("EFD_LATENESS_SECONDS", "must be at most 3600; got \(lateness)") }
+            guard maximumWait <= 86400 else { throw SettingError("EFD_MAX_WAIT_SECONDS", "must be at most 86400; got \(maximumWait)") }
+            streamSettings.lateness = .seconds(lateness)
+            streamSettings.maximumWait = .seconds(maximumWait)
             let port = try metricsPort ?? settings.positiveIntOrZero("CONSDB_METRICS_PORT", default: 9090)
             guard (0...65535).contains(port) else { throw SettingError("--metrics-port", "must be between 0 and 65535; got \(port)") }
 

@@ -113,6 +113,11 @@ struct ConfigTests {
               subset_value: [1, x]
               colour: blue
               topics: [{name: t, fields: [{name: f}]}]
+            - name: created_at
+              tables: [exposure_efd]
+              function: max
+              datatype: int
+              topics: [{name: "^lsst.*", fields: [{name: f}]}, {name: t, fields: [{name: private_efdStamp}]}]
             - name: Bad-Name
               tables: [exposure_efd]
               function: max
@@ -136,6 +141,10 @@ struct ConfigTests {
         #expect(has("e", "start_offset"))
         #expect(has("e", "subset_value needs a subset_field"))
         #expect(has("e", "unknown key `colour`"))
+        #expect(has("created_at", "key or bookkeeping column"))
+        #expect(has("created_at", "is not float or double"))
+        #expect(has("created_at", "must be letters, digits"))
+        #expect(has("created_at", "private_efdStamp is the EFD time"))
         #expect(has("Bad-Name", "name must be"))
         #expect(has("Bad-Name", "pre_aggregate_interval must be a duration"))
         #expect(problems.allSatisfy { $0.contains("(line ") }, "\(problems)")

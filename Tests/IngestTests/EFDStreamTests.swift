@@ -141,8 +141,8 @@ struct EFDStreamTests {
                 #expect(row["hexapod_u"].flatMap(Double.init) == 7.5)
                 let second = try #require(try await pool.query("SELECT temp_mean, hexapod_u FROM efd_latiss.exposure_efd WHERE seq_num = 2").records.first)
                 // Temperature stops at end+10 = now-60, exactly the second exposure's start (now-60 ... now-50):
-                // that one edge sample (k = 40, salIndex 110) is all it has; the window closes after the
-                // maximum wait. The hexapod value during it is 9.25.
+                // that one edge sample (k = 40, salIndex 110) is all it has; the window closes once every
+                // topic has been read to its end. The hexapod value during it is 9.25.
                 #expect(second["temp_mean"] == "40")
                 #expect(second["hexapod_u"].flatMap(Double.init) == 9.25)
                 let visit = try await pool.query("SELECT visit_id, temp_mean, hexapod_u FROM efd_latiss.visit1_efd WHERE seq_num = 1").rows
@@ -166,6 +166,9 @@ struct EFDStreamTests {
                     let value = try await pool.query("SELECT temp_mean FROM efd_latiss.exposure_efd WHERE seq_num = 1").rows.first?.first ?? nil
                     return value.flatMap(Double.init).map { abs($0 - 271.0 / 17) < 1e-5 } ?? false
                 }
+                // The rewrite recomputed the whole row from the buffered data: nothing else turned NULL.
+                let rewritten = try await pool.query("SELECT temp_max, hexapod_u FROM efd_latiss.exposure_efd WHERE seq_num = 1").rows
+                #expect(rewritten == [["130", "7.5"]])
             } catch {
                 worker.stop()
                 _ = try? await run.value

@@ -29,15 +29,21 @@ public struct EFDRowWriter: Sendable {
             """)
         guard !summary.unpivoted.isEmpty else { return }
         let unpivoted = window.kind == .exposure ? EFDTable.exposureUnpivoted : EFDTable.visitUnpivoted
-        var rows: [SQL] = []
-        for row in summary.unpivoted {
-            rows.append("(\(window.dayObs), \(window.seqNum), \(window.id), \(row.property), \(row.field), \(text: Self.text(row.value)))")
+        // 6 parameters a row; libpq takes at most 65,535 per statement.
+        var start = summary.unpivoted.startIndex
+        while start < summary.unpivoted.endIndex {
+            let end = min(start + 5000, summary.unpivoted.endIndex)
+            var rows: [SQL] = []
+            for row in summary.unpivoted[start..<end] {
+                rows.append("(\(window.dayObs), \(window.seqNum), \(window.id), \(row.property), \(row.field), \(text: Self.text(row.value)))")
+            }
+            try await connection.query("""
+                INSERT INTO \(SQL.qualified(schema, unpivoted.rawValue)) (day_obs, seq_num, \(identifier: idColumn), property, field, value)
+                VALUES \(SQL.joined(rows))
+                ON CONFLICT (day_obs, seq_num, \(identifier: idColumn), property, field) DO UPDATE SET value = EXCLUDED.value
+                """)
+            start = end
         }
-        try await connection.query("""
-            INSERT INTO \(SQL.qualified(schema, unpivoted.rawValue)) (day_obs, seq_num, \(identifier: idColumn), property, field, value)
-            VALUES \(SQL.joined(rows))
-            ON CONFLICT (day_obs, seq_num, \(identifier: idColumn), property, field) DO UPDATE SET value = EXCLUDED.value
-            """)
     }
 
     static func text(_ value: Double?) -> String? {

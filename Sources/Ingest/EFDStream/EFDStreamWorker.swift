@@ -170,6 +170,12 @@ public final class EFDStreamWorker: Sendable {
                 if stopRequest.isFired { throw CancellationError() }
             }
         }
+        // A sample from the future would move the watermark past windows whose data has not come yet.
+        guard time <= Date().timeIntervalSince1970 + 300 else {
+            state.samples.skip(partition, offset: message.offset)
+            try await reject(message, error: "private_efdStamp \(time) is more than 5 minutes in the future")
+            return
+        }
         do {
             try state.buffers[message.topic]?.append(time: time, values: state.values)
         } catch {
@@ -199,7 +205,7 @@ public final class EFDStreamWorker: Sendable {
         let windows = try await retrying("database") { try await self.pool.withConnection { try await source.windows(endingAfter: since, on: $0) } }
         let added = state.windows.learn(windows, now: now)
         if added > 0 { logger.debug("windows learned", metadata: ["event": "efd.windows", "added": "\(added)"]) }
-        state.windows.forget(endedBefore: now - Self.seconds(settings.reopenHorizon))
+        state.windows.forget(endedBefore: now - Self.seconds(settings.reopenHorizon), tombstonesBefore: since - 60)
     }
 
     /// Summarizes and upserts every window that is ready.
@@ -212,7 +218,7 @@ public final class EFDStreamWorker: Sendable {
         let idle = Set((lagByTopic ?? [:]).filter { $0.value == 0 }.keys)
         // The maximum wait is for data that never comes, not for data still queued: while any topic has a
         // backlog (or before the first lag sample), windows wait for their data.
-        let caughtUp = lagByTopic.map { lag in owned.allSatisfy { (lag[$0] ?? 0) == 0 } } ?? false
+        let caughtUp = lagByTopic.map { lag in owned.allSatisfy { (lag[$0] ?? 1) == 0 } } ?? false
         for (key, entry) in state.windows.entries {
             let pending = entry.closedAt == nil || entry.lateSince.map { now - $0 >= lateness } == true
             guard pending else { continue }
@@ -221,15 +227,31 @@ public final class EFDStreamWorker: Sendable {
             let dataComplete = engine.config.topicNames.allSatisfy { topic in
                 !owned.contains(topic) || (state.watermarks[topic] ?? -.infinity) >= settled || (idle.contains(topic) && now >= settled)
             }
-            guard dataComplete || (caughtUp && now >= max(window.span.end, entry.learnedAt) + maximumWait) else { continue }
+            // The maximum wait is for data that never comes; while a backlog is read it waits, but never more
+            // than ten times as long (a topic stuck behind must not hold every window, and memory, for ever).
+            let waited = now - max(window.span.end, entry.learnedAt)
+            guard dataComplete || (caughtUp && waited >= maximumWait) || waited >= 10 * maximumWait else { continue }
             var summary = engine.summarize(window.span, kind: window.kind, buffers: state.buffers, scratch: &state.scratch)
             // Only the columns of topics this replica consumes: other replicas fill the rest of the row.
-            summary.columns = summary.columns.filter { state.columnOwned($0.name, owned: owned) }
-            summary.unpivoted = summary.unpivoted.filter { state.columnOwned($0.property, owned: owned) }
+            // Packed-series columns are not unpacked by the stream yet: left alone rather than written NULL.
+            summary.columns = summary.columns.filter { state.columnOwned($0.name, owned: owned) && !state.packedColumns.contains($0.name) }
+            summary.unpivoted = summary.unpivoted.filter { state.columnOwned($0.property, owned: owned) && !state.packedColumns.contains($0.property) }
             let writer = rowWriter
             let snapshot = summary
-            try await retrying("database") {
-                try await self.pool.withTransaction { try await writer.write(snapshot, for: window, on: $0) }
+            let refused = try await retrying("database") { () async throws -> String? in
+                do {
+                    try await self.pool.withTransaction { try await writer.write(snapshot, for: window, on: $0) }
+                    return nil
+                } catch where FailureKind.isInputFault(error) {
+                    return "\(error)"
+                }
+            }
+            if let refused {
+                // The database refuses the values (e.g. out of a column's range): retrying cannot help.
+                metrics.rejected.increment()
+                logger.error("window row refused", metadata: ["event": "efd.window_refused", "kind": "\(window.kind.rawValue)", "id": "\(window.id)", "error": "\(refused)"])
+                state.windows.markClosed(key, at: now)
+                continue
             }
             metrics.rowsWritten.increment(by: Int64(1 + summary.unpivoted.count))
             metrics.windowLatency.recordNanoseconds(Int64(max(0, now - window.span.end) * 1e9))
@@ -249,16 +271,15 @@ public final class EFDStreamWorker: Sendable {
         for partition in state.samples.partitions where assignment.contains(partition) {
             let topic = partition.topic
             let lookBack = state.lookBack(topic)
-            // Windows not known yet may still need data back to the discovery horizon; pending ones need
-            // theirs from their start minus the look-back.
+            // Windows not known yet may still need data back to the discovery horizon; windows kept (pending,
+            // or closed but open to late data, and recomputed after a restart) from their start minus the
+            // look-back.
             var neededFrom = (state.watermarks[topic] ?? now) - horizon - lookBack
-            if let begin = state.windows.earliestPendingBegin { neededFrom = min(neededFrom, begin - lookBack) }
+            if let begin = state.windows.earliestKeptBegin { neededFrom = min(neededFrom, begin - lookBack) }
             guard let offset = state.samples.committable(partition, neededFrom: neededFrom) else { continue }
             if offset > state.committed[partition] ?? -1 { offsets[partition] = offset }
             state.samples.drop(partition, below: offset)
-            // Memory keeps a little more than the commit needs: closed windows that late data may re-open.
-            let keepFrom = min(neededFrom, (state.windows.earliestKeptBegin ?? neededFrom) - lookBack)
-            state.buffers[topic]?.dropSamples(before: keepFrom)
+            state.buffers[topic]?.dropSamples(before: neededFrom)
         }
         guard !offsets.isEmpty else { return }
         do {
@@ -290,6 +311,7 @@ struct StreamState {
     let columnTopics: [String: [String]]
     /// Pre-aggregated columns count samples up to one bucket past the end.
     let bucketSlack: Double
+    let packedColumns: Set<String>
 
     init(engine: SummaryEngine, registry: SchemaRegistryClient) {
         decoder = TelemetryDecoder(registry: registry, topicFields: engine.topicFields)
@@ -305,6 +327,7 @@ struct StreamState {
         self.lookBacks = lookBacks
         self.columnTopics = columnTopics
         bucketSlack = engine.config.columns.compactMap { $0.preAggregateInterval?.seconds }.max() ?? 0
+        packedColumns = Set(engine.config.columns.filter(\.packedSeries).map(\.name))
     }
 
     func lookBack(_ topic: String) -> Double { lookBacks[topic] ?? 0 }

@@ -15,6 +15,9 @@ struct StreamWindows {
     }
 
     private(set) var entries: [ObservationWindow.Key: Entry] = [:]
+    /// Windows summarized and then forgotten, with their end: ConsDB still lists them for a while, and
+    /// learning one again would summarize it from buffers that no longer hold its data.
+    private var forgotten: [ObservationWindow.Key: Double] = [:]
 
     var openCount: Int { entries.values.filter { $0.closedAt == nil || $0.lateSince != nil }.count }
 
@@ -22,7 +25,7 @@ struct StreamWindows {
     /// `hinfo --update`; a changed span re-opens the window).
     mutating func learn(_ windows: [ObservationWindow], now: Double) -> Int {
         var added = 0
-        for window in windows {
+        for window in windows where forgotten[window.key] == nil {
             if var entry = entries[window.key] {
                 if entry.window != window {
                     entry.window = window
@@ -53,9 +56,14 @@ struct StreamWindows {
         entries[key]?.lateSince = nil
     }
 
-    /// Drops closed windows that ended more than `horizon` seconds before `now`.
-    mutating func forget(endedBefore cutoff: Double) {
-        entries = entries.filter { $0.value.closedAt == nil || $0.value.lateSince != nil || $0.value.window.span.end >= cutoff }
+    /// Drops closed windows that ended before `cutoff` (remembering them until `tombstoneCutoff`, after
+    /// which ConsDB lookups no longer return them).
+    mutating func forget(endedBefore cutoff: Double, tombstonesBefore tombstoneCutoff: Double) {
+        for (key, entry) in entries where entry.closedAt != nil && entry.lateSince == nil && entry.window.span.end < cutoff {
+            forgotten[key] = entry.window.span.end
+            entries[key] = nil
+        }
+        forgotten = forgotten.filter { $0.value >= tombstoneCutoff }
     }
 
     /// The earliest start among all windows kept (closed ones may be re-opened by late data and then need
