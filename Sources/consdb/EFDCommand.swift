@@ -65,12 +65,8 @@ struct EFDStreamCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("consdb: \(error.description)\n".utf8))
                 throw ExitCode(2)
             }
-            var kafka: KafkaConfiguration
-            do throws(KafkaConfigurationError) { kafka = try KafkaConfiguration.fromEnvironment(settings.values) } catch {
-                throw SettingError(error.variable, error.problem)
-            }
-            if kafka.groupID == nil { kafka.groupID = "consdb-efd-\(name)" }
-            guard let registryURL = settings.string("SCHEMA_URL") else { throw SettingError("SCHEMA_URL", "is not set (the schema registry's URL)") }
+            let kafka = try WorkerSetup.kafka(settings, defaultGroup: "consdb-efd-\(name)")
+            let registry = try WorkerSetup.registry(settings)
             var streamSettings = EFDStreamSettings()
             let lateness = try settings.positiveDouble("EFD_LATENESS_SECONDS", default: 5)
             let maximumWait = try settings.positiveDouble("EFD_MAX_WAIT_SECONDS", default: 60)
@@ -78,30 +74,20 @@ struct EFDStreamCommand: AsyncParsableCommand {
             guard maximumWait <= 86400 else { throw SettingError("EFD_MAX_WAIT_SECONDS", "must be at most 86400; got \(maximumWait)") }
             streamSettings.lateness = .seconds(lateness)
             streamSettings.maximumWait = .seconds(maximumWait)
-            let port = try metricsPort ?? settings.positiveIntOrZero("CONSDB_METRICS_PORT", default: 9090)
-            guard (0...65535).contains(port) else { throw SettingError("--metrics-port", "must be between 0 and 65535; got \(port)") }
+            let port = try WorkerSetup.metricsPort(flag: metricsPort, settings)
 
             let pool = ConnectionPool(configuration: .init(conninfo: url, maxConnections: 4), logger: logger)
             let efdSchema = "efd_\(name)"
             try await checkSchemas(pool: pool, cdbSchema: "cdb_\(name)", efdSchema: efdSchema, config: efdConfig)
-            let registry = SchemaRegistryClient.overHTTP(configuration: SchemaRegistryConfiguration(
-                url: registryURL, username: settings.string("SCHEMA_USERNAME"), password: settings.string("SCHEMA_PASSWORD")
-            ))
             let consumer = try KafkaConsumer.make(configuration: kafka, logger: logger)
             let metrics = EFDStreamMetrics(instrument: instrument)
             let worker = EFDStreamWorker(
-                consumer: consumer, registry: registry, engine: SummaryEngine(config: efdConfig), pool: pool, listenURL: url,
+                consumer: consumer, registry: registry.client, engine: SummaryEngine(config: efdConfig), pool: pool, listenURL: url,
                 instrument: instrument, cdbSchema: "cdb_\(name)", efdSchema: efdSchema,
                 visitFilterColumn: visitFilter ?? settings.string("EFD_VISIT_FILTER_COLUMN"), settings: streamSettings, metrics: metrics, logger: logger
             )
-            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-                .init(service: StreamService(worker: worker), successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
-            ]
-            if port > 0 {
-                services.append(.init(service: MetricsServer.application(port: port, exposition: { metrics.exposition() }, isReady: { !metrics.isPaused }, logger: logger)))
-            }
-            let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-            try await group.run()
+            try await WorkerSetup.run({ try await worker.run() }, stop: { worker.stop() }, metricsPort: port,
+                                      exposition: { metrics.exposition() }, isReady: { !metrics.isPaused }, logger: logger)
             await consumer.close()
             await pool.shutdown()
         }
@@ -121,18 +107,6 @@ struct EFDStreamCommand: AsyncParsableCommand {
             guard missing.isEmpty else {
                 throw SettingError("--config", "names columns \(efdSchema).\(table.rawValue) lacks (\(missing.prefix(5).joined(separator: ", "))...): re-run consdb schema apply --efd-config")
             }
-        }
-    }
-}
-
-private struct StreamService: Service {
-    let worker: EFDStreamWorker
-
-    func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await worker.run()
-        } onGracefulShutdown: {
-            worker.stop()
         }
     }
 }

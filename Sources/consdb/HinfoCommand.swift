@@ -139,20 +139,12 @@ struct HinfoCommand: AsyncParsableCommand {
     }
 
     private func runWorker(instrument: Instrument, ingestor: HeaderIngestor, fetcher: Fetcher, concurrency: Int, settings: Settings, logger: Logger) async throws {
-        var kafka: KafkaConfiguration
-        do { kafka = try KafkaConfiguration.fromEnvironment(settings.values) } catch {
-            throw SettingError(error.variable, error.problem)
-        }
-        if kafka.groupID == nil { kafka.groupID = "consdb-consumer" }
-        guard let registryURL = settings.string("SCHEMA_URL") else { throw SettingError("SCHEMA_URL", "is not set (the schema registry's URL)") }
-        let registry = SchemaRegistryClient.overHTTP(configuration: SchemaRegistryConfiguration(
-            url: registryURL, username: settings.string("SCHEMA_USERNAME"), password: settings.string("SCHEMA_PASSWORD"), maximumRetries: 3
-        ))
+        let kafka = try WorkerSetup.kafka(settings, defaultGroup: "consdb-consumer")
+        let registry = try WorkerSetup.registry(settings)
         var eventSettings = HeaderEventSettings()
         eventSettings.concurrency = concurrency
         eventSettings.headerWait = .seconds(try settings.positiveDouble("HEADER_WAIT_SECONDS", default: 60))
-        let port = try metricsPort ?? settings.positiveIntOrZero("CONSDB_METRICS_PORT", default: 9090)
-        guard (0...65535).contains(port) else { throw SettingError("--metrics-port", "must be between 0 and 65535; got \(port)") }
+        let port = try WorkerSetup.metricsPort(flag: metricsPort, settings)
 
         if fetcher.s3 == nil {
             // Not fatal (headers may be announced as http or file URLs), but s3:// headers would wait.
@@ -161,34 +153,13 @@ struct HinfoCommand: AsyncParsableCommand {
             ])
         }
         let consumer = try KafkaConsumer.make(configuration: kafka, logger: logger)
-        let worker = HeaderEventWorker(consumer: consumer, registry: registry, fetcher: fetcher, ingestor: ingestor, settings: eventSettings, logger: logger)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: WorkerService(worker: worker), successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
-        ]
-        if port > 0 {
-            services.append(.init(service: MetricsServer.application(
-                port: port, exposition: { ingestor.metrics.exposition() }, isReady: { !ingestor.metrics.isPaused }, logger: logger
-            )))
-        }
+        let worker = HeaderEventWorker(consumer: consumer, registry: registry.client, fetcher: fetcher, ingestor: ingestor, settings: eventSettings, logger: logger)
         logger.info("hinfo starting", metadata: [
             "event": "hinfo.config", "instrument": "\(instrument.rawValue)", "topic": "\(instrument.eventTopic)", "kafka": "\(kafka)",
-            "registry": "\(FetchURL.redacted(registryURL))", "metrics_port": "\(port)", "policy": "\(ingestor.policy)",
+            "registry": "\(registry.redactedURL)", "metrics_port": "\(port)", "policy": "\(ingestor.policy)",
         ])
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        try await WorkerSetup.run({ try await worker.run() }, stop: { worker.stop() }, metricsPort: port,
+                                  exposition: { ingestor.metrics.exposition() }, isReady: { !ingestor.metrics.isPaused }, logger: logger)
         await consumer.close()
-    }
-}
-
-/// Runs the event worker under ServiceLifecycle: SIGTERM asks it to finish the events in hand and stop.
-private struct WorkerService: Service {
-    let worker: HeaderEventWorker
-
-    func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await worker.run()
-        } onGracefulShutdown: {
-            worker.stop()
-        }
     }
 }

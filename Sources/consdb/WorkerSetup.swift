@@ -1,0 +1,66 @@
+import Avro
+import Fetch
+import Ingest
+import Kafka
+import Logging
+import ServiceLifecycle
+
+/// What the long-running workers (`hinfo`, `efd stream`) set up alike: Kafka and the schema registry from
+/// the environment, the metrics port, and running under ServiceLifecycle with the metrics server.
+enum WorkerSetup {
+    /// DESIGN §4's Kafka settings, with a default consumer group.
+    static func kafka(_ settings: Settings, defaultGroup: String) throws -> KafkaConfiguration {
+        var kafka: KafkaConfiguration
+        do throws(KafkaConfigurationError) { kafka = try KafkaConfiguration.fromEnvironment(settings.values) } catch {
+            throw SettingError(error.variable, error.problem)
+        }
+        if kafka.groupID == nil { kafka.groupID = defaultGroup }
+        return kafka
+    }
+
+    /// The registry client (`SCHEMA_URL`, optional `SCHEMA_USERNAME` / `SCHEMA_PASSWORD`) and its URL
+    /// without credentials, for the logs.
+    static func registry(_ settings: Settings) throws -> (client: SchemaRegistryClient, redactedURL: String) {
+        guard let url = settings.string("SCHEMA_URL") else { throw SettingError("SCHEMA_URL", "is not set (the schema registry's URL)") }
+        let client = SchemaRegistryClient.overHTTP(configuration: SchemaRegistryConfiguration(
+            url: url, username: settings.string("SCHEMA_USERNAME"), password: settings.string("SCHEMA_PASSWORD"), maximumRetries: 3
+        ))
+        return (client, FetchURL.redacted(url))
+    }
+
+    /// The flag, else `CONSDB_METRICS_PORT`, else 9090; 0 means no metrics server.
+    static func metricsPort(flag: Int?, _ settings: Settings) throws -> Int {
+        let port = try flag ?? settings.positiveIntOrZero("CONSDB_METRICS_PORT", default: 9090)
+        guard (0...65535).contains(port) else { throw SettingError("--metrics-port", "must be between 0 and 65535; got \(port)") }
+        return port
+    }
+
+    /// Runs `run` until it returns or SIGTERM/SIGINT (which calls `stop`, for a graceful finish), with the
+    /// metrics server beside it when `metricsPort` is not 0.
+    static func run(_ run: @escaping @Sendable () async throws -> Void, stop: @escaping @Sendable () -> Void, metricsPort: Int,
+                    exposition: @escaping @Sendable () -> String, isReady: @escaping @Sendable () -> Bool, logger: Logger) async throws {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: GracefulWorker(work: run, stop: stop), successTerminationBehavior: .gracefullyShutdownGroup,
+                  failureTerminationBehavior: .gracefullyShutdownGroup),
+        ]
+        if metricsPort > 0 {
+            services.append(.init(service: MetricsServer.application(port: metricsPort, exposition: exposition, isReady: isReady, logger: logger)))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// A worker as a service: graceful shutdown asks it to stop, and it returns when it has.
+private struct GracefulWorker: Service {
+    let work: @Sendable () async throws -> Void
+    let stop: @Sendable () -> Void
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await work()
+        } onGracefulShutdown: {
+            stop()
+        }
+    }
+}
