@@ -161,8 +161,14 @@ public struct SampleSelection: Sendable {
         if let subset {
             precondition(subset.field >= 0 && subset.field < buffer.fieldCount, "subset field out of range")
             rowScratch.removeAll(keepingCapacity: true)
+            rowScratch.reserveCapacity(range.count)
             buffer.columnStorage[subset.field].withUnsafeBufferPointer { column in
-                for i in range where subset.accepts(column[i]) { rowScratch.append(i) }
+                if subset.values.count == 1 {
+                    let accepted = subset.values[0]  // the usual single salIndex
+                    for i in range where column[i] == accepted { rowScratch.append(i) }
+                } else {
+                    for i in range where subset.accepts(column[i]) { rowScratch.append(i) }
+                }
             }
             rowCount = rowScratch.count
         } else {
@@ -176,16 +182,16 @@ public struct SampleSelection: Sendable {
         let contiguous = subset == nil
         let rows = rowScratch
         storage.withUnsafeMutableBufferPointer { out in
+            guard rowCount > 0, let destination = out.baseAddress else { return }
             func copyColumn(_ source: UnsafeBufferPointer<Double>, to column: Int) {
-                let base = column * capacity
+                guard let from = source.baseAddress else { return }
+                let target = destination + column * capacity
                 if contiguous {
-                    var j = base
-                    for i in range {
-                        out[j] = source[i]
-                        j += 1
-                    }
+                    target.update(from: from + range.lowerBound, count: rowCount)
                 } else {
-                    for (j, i) in rows.enumerated() { out[base + j] = source[i] }
+                    rows.withUnsafeBufferPointer { rows in
+                        for j in 0..<rowCount { target[j] = from[rows[j]] }
+                    }
                 }
             }
             buffer.timeStorage.withUnsafeBufferPointer { copyColumn($0, to: 0) }
@@ -221,25 +227,52 @@ public struct SampleSelection: Sendable {
     }
 
     /// Removes, in place, the rows the policy rejects.
+    ///
+    /// First a column-by-column scan for the first NaN (contiguous, four lanes at a time);
+    /// selections without NaN, the common case, end there. Rows from the first NaN on are
+    /// then checked and compacted row by row.
     private mutating func dropRows(_ policy: IncompleteRowPolicy) {
         let capacity = capacity
         let fieldCount = fieldCount
         let count = count
-        guard fieldCount > 0 else { return }
+        guard fieldCount > 0, count > 0 else { return }
         var kept = 0
         storage.withUnsafeMutableBufferPointer { out in
-            for row in 0..<count {
+            guard let base = out.baseAddress else { return }
+            var firstIncomplete = count
+            for c in 1...fieldCount {
+                firstIncomplete = Self.firstNaN(in: base + c * capacity, count: firstIncomplete)
+            }
+            kept = firstIncomplete
+            guard firstIncomplete < count else { return }
+            for row in firstIncomplete..<count {
                 var present = 0
-                for c in 1...fieldCount where !out[c * capacity + row].isNaN { present += 1 }
+                for c in 1...fieldCount where !base[c * capacity + row].isNaN { present += 1 }
                 let keep = policy == .dropRow ? present == fieldCount : present > 0
                 guard keep else { continue }
                 if kept != row {
-                    for c in 0...fieldCount { out[c * capacity + kept] = out[c * capacity + row] }
+                    for c in 0...fieldCount { base[c * capacity + kept] = base[c * capacity + row] }
                 }
                 kept += 1
             }
         }
         self.count = kept
+    }
+
+    /// The index of the first NaN among `values[0..<count]`, or `count`.
+    private static func firstNaN(in values: UnsafeMutablePointer<Double>, count: Int) -> Int {
+        var i = 0
+        while i + 8 <= count {
+            let a = UnsafeRawPointer(values + i).loadUnaligned(as: SIMD4<Double>.self)
+            let b = UnsafeRawPointer(values + i + 4).loadUnaligned(as: SIMD4<Double>.self)
+            if any((a .!= a) .| (b .!= b)) { break }
+            i += 8
+        }
+        while i < count {
+            if values[i].isNaN { return i }
+            i += 1
+        }
+        return count
     }
 
     /// Makes room for `rows` samples of `fields` fields. Contents are not preserved: every

@@ -72,6 +72,14 @@ public struct TopicBuffer: Sendable {
 
     // MARK: - Appending
 
+    /// Makes room for `count` retained samples in every column, so that appending up to that many
+    /// (in time order) does not reallocate. Only an optimization.
+    public mutating func reserveCapacity(_ count: Int) {
+        let wanted = head + Swift.max(count, 0)
+        timeStorage.reserveCapacity(wanted)
+        for field in columnStorage.indices { columnStorage[field].reserveCapacity(wanted) }
+    }
+
     /// Adds one sample; `values` are in field order.
     ///
     /// Throws, leaving the buffer unchanged, for a wrong number of values or a non-finite
