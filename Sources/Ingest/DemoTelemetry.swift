@@ -1,3 +1,4 @@
+import Astrometry
 import Avro
 import EFD
 import Foundation
@@ -60,7 +61,7 @@ public struct DemoTelemetry: Sendable {
 
     /// One message of `topic` at UTC time `utc` (and index, for indexed topics).
     public func value(_ topic: Topic, utc: Double, index: Int32?) -> AvroValue {
-        let tai = utc + 37
+        let tai = LeapSeconds.taiUnixSeconds(fromUTCUnixSeconds: utc)
         var fields: [(name: String, value: AvroValue)] = []
         if let index { fields.append(("salIndex", .int(index))) }
         fields += [("private_sndStamp", .double(tai)), ("private_efdStamp", .double(utc)), ("private_kafkaStamp", .double(tai))]
