@@ -160,6 +160,9 @@ struct ConfigReader {
         if packed, topics.count > 1 {
             note(label, fields["topics"], "packed_series reads one topic")
         }
+        if let subsetField, !topics.isEmpty, topics.allSatisfy({ $0.fields.allSatisfy { $0 == subsetField } }) {
+            note(label, fields["topics"], "has no field to summarize besides its subset_field \(subsetField)")
+        }
         guard problems.count == before, let function, let tables else { return nil }
         return EFDColumn(
             name: name, tables: tables, function: function, datatype: datatype, unit: unit, ucd: ucd, description: description,

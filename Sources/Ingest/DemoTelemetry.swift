@@ -29,7 +29,7 @@ public struct DemoTelemetry: Sendable {
                     fieldsByTopic[topic.name, default: []].append(field)
                 }
                 if column.subsetField == "salIndex" {
-                    indicesByTopic[topic.name, default: []].formUnion(column.subsetValues.map { Int32($0) })
+                    indicesByTopic[topic.name, default: []].formUnion(column.subsetValues.compactMap { Int32(exactly: $0) })
                 }
             }
         }

@@ -61,6 +61,8 @@ struct TransientRetry {
     var maximumDelay: Duration
     var pauses: PauseTracker
     var logger: Logger
+    /// Ends the waiting (with `CancellationError`) when fired, within a quarter of a second.
+    var stop: StopSignal? = nil
 
     func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         var delay = Duration.milliseconds(250)
@@ -83,7 +85,13 @@ struct TransientRetry {
                     pauses.begin()
                     logger.warning("\(service) unavailable: pausing", metadata: ["event": "ingest.pause", "service": "\(service)", "error": "\(error)"])
                 }
-                try await Task.sleep(for: delay)
+                var slept = Duration.zero
+                while slept < delay {
+                    if stop?.isFired == true { throw CancellationError() }
+                    let slice = min(.milliseconds(250), delay - slept)
+                    try await Task.sleep(for: slice)
+                    slept += slice
+                }
                 delay = min(delay * 2, maximumDelay)
             }
         }

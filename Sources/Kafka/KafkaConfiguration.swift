@@ -59,13 +59,27 @@ public struct KafkaConfiguration: Sendable, Hashable, CustomStringConvertible {
     public enum AssignmentStrategy: Sendable, Hashable {
         /// `range,roundrobin`: every rebalance revokes all partitions and assigns anew.
         case eager
+        /// `roundrobin`: eager, spreading partitions of all topics over the members one by one (`range`
+        /// gives every one-partition topic to the same member).
+        case roundRobin
         /// `cooperative-sticky`: rebalances move only the partitions that change owner.
         case cooperativeSticky
 
         var propertyValue: String {
             switch self {
             case .eager: "range,roundrobin"
+            case .roundRobin: "roundrobin"
             case .cooperativeSticky: "cooperative-sticky"
+            }
+        }
+
+        /// `KAFKA_ASSIGNMENT_STRATEGY`'s names: `range`, `roundrobin`, `cooperative-sticky`.
+        public init?(name: String) {
+            switch name.lowercased() {
+            case "range", "eager": self = .eager
+            case "roundrobin": self = .roundRobin
+            case "cooperative-sticky": self = .cooperativeSticky
+            default: return nil
             }
         }
     }
@@ -235,7 +249,8 @@ extension KafkaConfiguration {
     ///   user name is set, else PLAINTEXT;
     /// - `KAFKA_SASL_MECHANISM`: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (default);
     /// - `KAFKA_SESSION_TIMEOUT_MS`, `KAFKA_HEARTBEAT_INTERVAL_MS`, `KAFKA_MAX_POLL_INTERVAL_MS`: positive
-    ///   integers, the heartbeat below the session timeout.
+    ///   integers, the heartbeat below the session timeout;
+    /// - `KAFKA_ASSIGNMENT_STRATEGY`: range (default), roundrobin or cooperative-sticky.
     ///
     /// Empty values count as unset. Errors name the variable and never repeat a password.
     public static func fromEnvironment(_ environment: [String: String]) throws(KafkaConfigurationError) -> KafkaConfiguration {
@@ -296,6 +311,12 @@ extension KafkaConfiguration {
         configuration.sessionTimeout = try positiveMilliseconds("KAFKA_SESSION_TIMEOUT_MS", default: configuration.sessionTimeout)
         configuration.heartbeatInterval = try positiveMilliseconds("KAFKA_HEARTBEAT_INTERVAL_MS", default: configuration.heartbeatInterval)
         configuration.maxPollInterval = try positiveMilliseconds("KAFKA_MAX_POLL_INTERVAL_MS", default: configuration.maxPollInterval)
+        if let text = value("KAFKA_ASSIGNMENT_STRATEGY") {
+            guard let strategy = AssignmentStrategy(name: text) else {
+                throw KafkaConfigurationError(variable: "KAFKA_ASSIGNMENT_STRATEGY", problem: "must be range, roundrobin or cooperative-sticky; got '\(text)'")
+            }
+            configuration.assignmentStrategy = strategy
+        }
         guard configuration.heartbeatInterval < configuration.sessionTimeout else {
             throw KafkaConfigurationError(
                 variable: "KAFKA_HEARTBEAT_INTERVAL_MS",

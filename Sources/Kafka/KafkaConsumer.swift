@@ -168,10 +168,13 @@ public final class KafkaConsumer: Sendable {
 
     /// Commits `offsets` synchronously: each is the NEXT offset to read (last processed offset + 1), where
     /// a new member of the group starts. Only commit offsets whose preceding messages' work is done.
-    public func commit(offsets: [KafkaTopicPartition: Int64]) async throws {
+    ///
+    /// `metadata` is kept with each partition's offset (Kafka's commit metadata; ``committedWithMetadata(_:timeout:)``
+    /// reads it back): e.g. what the committed offset guarantees about the data after it.
+    public func commit(offsets: [KafkaTopicPartition: Int64], metadata: [KafkaTopicPartition: String] = [:]) async throws {
         guard !offsets.isEmpty else { return }
         try await onControlQueue("commit") { handle in
-            let list = RDKafkaTopicPartitionList(offsets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+            let list = RDKafkaTopicPartitionList(offsets.sorted { $0.key < $1.key }.map { ($0.key, $0.value, metadata[$0.key]) })
             try KafkaError.check(rd_kafka_commit(handle, list.pointer, 0), operation: "commit")
             if let error = list.firstError(operation: "commit") { throw error }
         }
@@ -187,12 +190,25 @@ public final class KafkaConsumer: Sendable {
     }
 
     private static func committed(_ handle: OpaquePointer, _ partitions: [KafkaTopicPartition], timeout: Duration) throws -> [KafkaTopicPartition: Int64] {
+        try committedElements(handle, partitions, timeout: timeout).mapValues(\.offset)
+    }
+
+    /// The group's committed offsets for `partitions` with the metadata committed with them ("" when none);
+    /// partitions with no committed offset are absent.
+    public func committedWithMetadata(_ partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)) async throws -> [KafkaTopicPartition: KafkaCommittedOffset] {
+        guard !partitions.isEmpty else { return [:] }
+        return try await onControlQueue("committed") { handle in
+            try Self.committedElements(handle, partitions, timeout: timeout).mapValues { KafkaCommittedOffset(offset: $0.offset, metadata: $0.metadata ?? "") }
+        }
+    }
+
+    private static func committedElements(_ handle: OpaquePointer, _ partitions: [KafkaTopicPartition], timeout: Duration) throws -> [KafkaTopicPartition: RDKafkaTopicPartitionList.Element] {
         let list = RDKafkaTopicPartitionList(partitions)
         try KafkaError.check(rd_kafka_committed(handle, list.pointer, milliseconds(timeout)), operation: "committed")
         if let error = list.firstError(operation: "committed") { throw error }
-        var result: [KafkaTopicPartition: Int64] = [:]
+        var result: [KafkaTopicPartition: RDKafkaTopicPartitionList.Element] = [:]
         for element in list.elements where element.offset >= 0 {
-            result[element.topicPartition] = element.offset
+            result[element.topicPartition] = element
         }
         return result
     }
@@ -212,6 +228,29 @@ public final class KafkaConsumer: Sendable {
             operation: "watermarks", topic: partition.topic, partition: partition.partition
         )
         return KafkaWatermarks(low: low, high: high)
+    }
+
+    /// How many partitions each of `topics` has, from the cluster's metadata; topics the cluster does not
+    /// know are absent.
+    public func partitionCounts(_ topics: [String], timeout: Duration = .seconds(10)) async throws -> [String: Int] {
+        guard !topics.isEmpty else { return [:] }
+        return try await onControlQueue("metadata") { handle in
+            var counts: [String: Int] = [:]
+            for topic in topics {
+                guard let topicHandle = rd_kafka_topic_new(handle, topic, nil) else { continue }
+                defer { rd_kafka_topic_destroy(topicHandle) }
+                var metadata: UnsafePointer<rd_kafka_metadata>?
+                try KafkaError.check(rd_kafka_metadata(handle, 0, topicHandle, &metadata, Self.milliseconds(timeout)), operation: "metadata", topic: topic)
+                guard let metadata else { continue }
+                defer { rd_kafka_metadata_destroy(metadata) }
+                for index in 0..<Int(metadata.pointee.topic_cnt) {
+                    let entry = metadata.pointee.topics[index]
+                    guard entry.err == RD_KAFKA_RESP_ERR_NO_ERROR, String(cString: entry.topic) == topic else { continue }
+                    counts[topic] = Int(entry.partition_cnt)
+                }
+            }
+            return counts
+        }
     }
 
     /// The broker's answer to ListOffsets by time (`rd_kafka_offsets_for_times`): per partition, the first
@@ -428,6 +467,17 @@ extension ConsumerCore {
 }
 
 /// Special offsets for ``KafkaConsumer/seek(_:to:)``.
+/// A committed offset (the next offset to read) and the metadata committed with it.
+public struct KafkaCommittedOffset: Sendable, Hashable {
+    public var offset: Int64
+    public var metadata: String
+
+    public init(offset: Int64, metadata: String) {
+        self.offset = offset
+        self.metadata = metadata
+    }
+}
+
 public enum KafkaOffset {
     /// The partition's first stored message.
     public static let beginning = Int64(RD_KAFKA_OFFSET_BEGINNING)

@@ -63,6 +63,20 @@ public final class KafkaMockCluster: Sendable {
         }
     }
 
+    /// Makes the brokers answer metadata requests for `topic` with `error` (e.g. `.unknownTopicOrPartition`: the
+    /// topic seems deleted), or normally again with nil. Fetches and produces are not affected.
+    public func setTopicError(_ topic: String, _ error: KafkaError.Code?) async throws {
+        let cluster = cluster
+        let code = error.map { rd_kafka_resp_err_t(rawValue: $0.rawValue) } ?? RD_KAFKA_RESP_ERR_NO_ERROR
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+            queue.async {
+                continuation.resume(with: Result {
+                    try cluster.withPointer("set topic error") { pointer in rd_kafka_mock_topic_set_error(pointer, topic, code) }
+                })
+            }
+        }
+    }
+
     /// Stops the brokers (their clients see the connections drop); takes about a second. Calling it again
     /// does nothing. Close consumers and producers first to spare them reconnect attempts.
     public func close() async {

@@ -65,7 +65,9 @@ struct EFDStreamCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("consdb: \(error.description)\n".utf8))
                 throw ExitCode(2)
             }
-            let kafka = try WorkerSetup.kafka(settings, defaultGroup: "consdb-efd-\(name)")
+            // Cooperative rebalances move only the partitions that change owner: every partition moved costs
+            // its topic's buffered history.
+            let kafka = try WorkerSetup.kafka(settings, defaultGroup: "consdb-efd-\(name)", defaultAssignment: .cooperativeSticky)
             let registry = try WorkerSetup.registry(settings)
             var streamSettings = EFDStreamSettings()
             let lateness = try settings.positiveDouble("EFD_LATENESS_SECONDS", default: 5)

@@ -8,13 +8,15 @@ import ServiceLifecycle
 /// What the long-running workers (`hinfo`, `efd stream`) set up alike: Kafka and the schema registry from
 /// the environment, the metrics port, and running under ServiceLifecycle with the metrics server.
 enum WorkerSetup {
-    /// DESIGN §4's Kafka settings, with a default consumer group.
-    static func kafka(_ settings: Settings, defaultGroup: String) throws -> KafkaConfiguration {
+    /// DESIGN §4's Kafka settings, with a default consumer group (and assignment strategy, when
+    /// `KAFKA_ASSIGNMENT_STRATEGY` is not set).
+    static func kafka(_ settings: Settings, defaultGroup: String, defaultAssignment: KafkaConfiguration.AssignmentStrategy? = nil) throws -> KafkaConfiguration {
         var kafka: KafkaConfiguration
         do throws(KafkaConfigurationError) { kafka = try KafkaConfiguration.fromEnvironment(settings.values) } catch {
             throw SettingError(error.variable, error.problem)
         }
         if kafka.groupID == nil { kafka.groupID = defaultGroup }
+        if let defaultAssignment, settings.string("KAFKA_ASSIGNMENT_STRATEGY") == nil { kafka.assignmentStrategy = defaultAssignment }
         return kafka
     }
 

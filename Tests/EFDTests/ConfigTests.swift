@@ -123,6 +123,12 @@ struct ConfigTests {
               function: max
               pre_aggregate_interval: soon
               topics: [{name: t, fields: [{name: f}]}]
+            - name: only_subset
+              tables: [exposure_efd]
+              function: max
+              subset_field: salIndex
+              subset_value: 1
+              topics: [{name: t, fields: [{name: salIndex}]}]
             """
         let problems = Self.problems(yaml)
         func has(_ column: String, _ fragment: String) -> Bool {
@@ -146,6 +152,7 @@ struct ConfigTests {
         #expect(has("created_at", "must be letters, digits"))
         #expect(has("created_at", "private_efdStamp is the EFD time"))
         #expect(has("Bad-Name", "name must be"))
+        #expect(has("only_subset", "no field to summarize besides its subset_field salIndex"))
         #expect(has("Bad-Name", "pre_aggregate_interval must be a duration"))
         #expect(problems.allSatisfy { $0.contains("(line ") }, "\(problems)")
     }

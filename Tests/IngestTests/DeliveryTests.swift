@@ -15,27 +15,17 @@ struct DeliveryTests {
     }
 
     func launch(_ harness: HinfoHarness) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["hinfo", "--instrument", "LATISS", "--metrics-port", "0"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["CONSDB_DATABASE_URL"] = harness.databaseURL
-        environment["KAFKA_BOOTSTRAP"] = harness.cluster.bootstrapServers
-        environment["KAFKA_GROUP_ID"] = "hinfo-delivery"
-        environment["KAFKA_SESSION_TIMEOUT_MS"] = "6000"
-        environment["KAFKA_HEARTBEAT_INTERVAL_MS"] = "500"
-        environment["SCHEMA_URL"] = harness.registry.baseURL!
-        environment["S3_ENDPOINT_URL"] = harness.moto!.baseURL
-        environment["AWS_ACCESS_KEY_ID"] = "testing"
-        environment["AWS_SECRET_ACCESS_KEY"] = "testing"
-        environment["CONSDB_LOG_LEVEL"] = ProcessInfo.processInfo.environment["INGEST_TEST_LOG_LEVEL"] ?? "error"
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        // Not the test run's own stderr: if the test process died, an orphaned worker holding that pipe
-        // would keep `swift test` waiting for ever instead of reporting the failure.
-        if ProcessInfo.processInfo.environment["INGEST_TEST_LOG_LEVEL"] == nil { process.standardError = FileHandle.nullDevice }
-        try process.run()
-        return process
+        try WorkerProcess.launch(["hinfo", "--instrument", "LATISS", "--metrics-port", "0"], environment: [
+            "CONSDB_DATABASE_URL": harness.databaseURL,
+            "KAFKA_BOOTSTRAP": harness.cluster.bootstrapServers,
+            "KAFKA_GROUP_ID": "hinfo-delivery",
+            "KAFKA_SESSION_TIMEOUT_MS": "6000",
+            "KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+            "SCHEMA_URL": harness.registry.baseURL!,
+            "S3_ENDPOINT_URL": harness.moto!.baseURL,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+        ])
     }
 
     /// SIGKILL, then wait (polling: `waitUntilExit` spins on Linux) until the process is gone.

@@ -13,122 +13,29 @@ import TestSupport
 /// ConsDB, summary rows in efd_latiss.
 @Suite("EFD stream: telemetry -> exposure_efd / visit1_efd rows", .serialized)
 struct EFDStreamTests {
-    static let config = """
-        version: 1.0.0
-        columns:
-        - name: temp_mean
-          tables: [exposure_efd, visit1_efd]
-          function: mean
-          datatype: float
-          subset_field: salIndex
-          subset_value: 110
-          topics: [{name: lsst.sal.ESS.temperature, fields: [{name: salIndex}, {name: temperatureItem0}]}]
-        - name: temp_max
-          tables: [exposure_efd]
-          function: max
-          datatype: float
-          topics: [{name: lsst.sal.ESS.temperature, fields: [{name: temperatureItem1}]}]
-        - name: hexapod_u
-          tables: [exposure_efd, visit1_efd]
-          function: most_recent_value
-          start_offset: -1
-          datatype: float
-          topics: [{name: lsst.sal.MTHexapod.application, fields: [{name: u}]}]
-        - name: temp_stddev
-          tables: [exposure_efd_unpivoted]
-          store_unpivoted: true
-          function: stddev
-          datatype: float
-          topics: [{name: lsst.sal.ESS.temperature, fields: [{name: temperatureItem0}, {name: temperatureItem1}]}]
-        """
-
-    static let temperatureSchema = """
-        {"type": "record", "name": "temperature", "namespace": "lsst.sal.ESS", "fields": [
-          {"name": "salIndex", "type": "int"}, {"name": "private_sndStamp", "type": "double"},
-          {"name": "private_efdStamp", "type": "double"}, {"name": "temperatureItem", "type": {"type": "array", "items": "float"}}]}
-        """
-    static let hexapodSchema = """
-        {"type": "record", "name": "application", "namespace": "lsst.sal.MTHexapod", "fields": [
-          {"name": "private_efdStamp", "type": "double"}, {"name": "u", "type": "double"}, {"name": "v", "type": "double"}]}
-        """
-
     @Test func summarizesExposuresAndVisitsAndTakesLateData() async throws {
-        try await TestDatabase.withFreshDatabase { url in
-            let pool = ConnectionPool(configuration: .init(conninfo: url, maxConnections: 4))
-            let config = try EFDConfig.parse(Self.config)
-            try await pool.withConnection { connection in
-                _ = try await SchemaApplier.apply(felisFile: TestFiles.reference("felis/cdb_latiss.yaml"), on: connection)
-                _ = try await SchemaApplier.apply(EFDSchema.felis(for: config, instrument: "latiss"), on: connection)
-            }
-            let cluster = try KafkaMockCluster.start(logger: ingestTestLogger)
-            let registry = SchemaRegistryServer(logger: ingestTestLogger)
-            _ = try await registry.start()
-            var producerConfiguration = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)
-            producerConfiguration.linger = .milliseconds(1)
-            let producer = try KafkaProducer.make(configuration: producerConfiguration, logger: ingestTestLogger)
-            for topic in config.topicNames { try await cluster.createTopic(topic) }
-            let temperatureID = try registry.register(subject: "lsst.sal.ESS.temperature-value", schemaText: Self.temperatureSchema)
-            let hexapodID = try registry.register(subject: "lsst.sal.MTHexapod.application-value", schemaText: Self.hexapodSchema)
-            let temperature = try AvroSchema(parsing: Self.temperatureSchema)
-            let hexapod = try AvroSchema(parsing: Self.hexapodSchema)
-
+        try await EFDStreamHarness.with { harness in
+            let pool = harness.pool
             // An exposure from now-100 s to now-70 s (UTC), stored as TAI in ConsDB.
             let now = Date().timeIntervalSince1970.rounded()
             let begin = now - 100, end = now - 70
-            func tai(_ utc: Double) -> String { TAITimestamp(taiUnixSeconds: utc + 37)!.isoTextMilliseconds }
-            try await pool.query("""
-                INSERT INTO cdb_latiss.exposure (exposure_id, exposure_name, controller, day_obs, seq_num, obs_start, obs_end)
-                VALUES (2026112500001, 'AT_O_20261125_000001', 'O', 20261125, 1, \(tai(begin))::timestamp, \(tai(end))::timestamp),
-                       (2026112500002, 'AT_O_20261125_000002', 'O', 20261125, 2, \(tai(now - 60))::timestamp, \(tai(now - 50))::timestamp)
-                """)
-            func send(_ value: AvroValue, _ schema: AvroSchema, id: UInt32, topic: String) async throws {
-                try await producer.send(topic: topic, value: try AvroEncoder().encodeFrame(value, as: schema, schemaID: id))
-            }
+            try await harness.insertExposure(seq: 1, begin: begin, end: end)
+            try await harness.insertExposure(seq: 2, begin: now - 60, end: now - 50)
             // Temperature every second from begin-10 to end+10 (salIndex alternating 110/111): item0 = k,
             // item1 = 100 + k where k is the second since begin.
             for k in -10...40 {
-                let t = begin + Double(k)
-                try await send(.record([
-                    ("salIndex", .int(k % 2 == 0 ? 110 : 111)), ("private_sndStamp", .double(t + 37)), ("private_efdStamp", .double(t)),
-                    ("temperatureItem", .array([.float(Float(k)), .float(Float(100 + k))])),
-                ]), temperature, id: temperatureID, topic: "lsst.sal.ESS.temperature")
+                try await harness.sendTemperature(at: begin + Double(k), salIndex: k % 2 == 0 ? 110 : 111, items: [Float(k), Float(100 + k)])
             }
             // The hexapod moved 30 min before the exposure, and once during the second exposure.
-            try await send(.record([("private_efdStamp", .double(begin - 1800)), ("u", .double(7.5)), ("v", .double(0))]), hexapod, id: hexapodID, topic: "lsst.sal.MTHexapod.application")
-            try await send(.record([("private_efdStamp", .double(now - 55)), ("u", .double(9.25)), ("v", .double(0))]), hexapod, id: hexapodID, topic: "lsst.sal.MTHexapod.application")
+            try await harness.sendHexapod(at: begin - 1800, u: 7.5)
+            try await harness.sendHexapod(at: now - 55, u: 9.25)
             // Garbage on a telemetry topic: a dead letter, and the rest flows on.
-            try await producer.send(topic: "lsst.sal.ESS.temperature", value: Array("junk".utf8))
+            try await harness.producer.send(topic: EFDStreamHarness.temperatureTopic, value: Array("junk".utf8))
 
-            var consumerConfiguration = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: "efd-stream-test")
-            consumerConfiguration.fetchWaitMax = .milliseconds(10)
-            consumerConfiguration.sessionTimeout = .seconds(6)
-            consumerConfiguration.heartbeatInterval = .milliseconds(500)
-            let consumer = try KafkaConsumer.make(configuration: consumerConfiguration, logger: ingestTestLogger)
-            var settings = EFDStreamSettings()
-            settings.lateness = .seconds(2)
-            settings.maximumWait = .seconds(4)
-            settings.pollInterval = .milliseconds(300)
-            settings.tick = .milliseconds(50)
-            let worker = EFDStreamWorker(
-                consumer: consumer,
-                registry: SchemaRegistryClient.overHTTP(configuration: SchemaRegistryConfiguration(url: registry.baseURL!)),
-                engine: SummaryEngine(config: config), pool: pool, listenURL: url, instrument: "LATISS",
-                cdbSchema: "cdb_latiss", efdSchema: "efd_latiss", settings: settings, metrics: EFDStreamMetrics(instrument: "LATISS"),
-                logger: ingestTestLogger
-            )
+            let (worker, consumer) = try harness.worker(group: "efd-stream-test")
             let run = Task { try await worker.run() }
-            func count(_ sql: SQL) async throws -> Int {
-                (try await pool.query(sql).rows.first?.first ?? nil).flatMap { Int($0) } ?? 0
-            }
-            func waitUntil(_ what: String, _ condition: () async throws -> Bool) async throws {
-                let deadline = ContinuousClock.now + .seconds(30)
-                while ContinuousClock.now < deadline {
-                    if try await condition() { return }
-                    try await Task.sleep(for: .milliseconds(50))
-                }
-                Issue.record("timed out waiting for \(what)")
-                throw CancellationError()
-            }
+            let count = harness.count
+            let waitUntil = { (what: String, condition: () async throws -> Bool) in try await harness.waitUntil(what, condition) }
             do {
                 try await waitUntil("both exposure rows") { try await count("SELECT count(*) FROM efd_latiss.exposure_efd") == 2 }
                 try await waitUntil("both visit rows") { try await count("SELECT count(*) FROM efd_latiss.visit1_efd") == 2 }
@@ -157,10 +64,7 @@ struct EFDStreamTests {
                 #expect(try await count("SELECT count(*) FROM consdb_ingest.rejected WHERE worker = 'efd stream LATISS'") == 1)
 
                 // Late data inside the first exposure: a hotter salIndex-110 sample re-opens and rewrites it.
-                try await send(.record([
-                    ("salIndex", .int(110)), ("private_sndStamp", .double(begin + 15.5 + 37)), ("private_efdStamp", .double(begin + 15.5)),
-                    ("temperatureItem", .array([.float(31), .float(0)])),
-                ]), temperature, id: temperatureID, topic: "lsst.sal.ESS.temperature")
+                try await harness.sendTemperature(at: begin + 15.5, salIndex: 110, items: [31, 0])
                 // (0 + 2 + ... + 30 + 31) / 17 = 271 / 17.
                 try await waitUntil("the late sample's rewrite") {
                     let value = try await pool.query("SELECT temp_mean FROM efd_latiss.exposure_efd WHERE seq_num = 1").rows.first?.first ?? nil
@@ -177,10 +81,6 @@ struct EFDStreamTests {
             worker.stop()
             try await run.value
             await consumer.close()
-            await producer.close()
-            await registry.stop()
-            await cluster.close()
-            await pool.shutdown()
         }
     }
 }

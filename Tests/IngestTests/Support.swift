@@ -33,3 +33,22 @@ enum Headers {
 
     static func yaml(_ file: HeaderFile) -> [UInt8] { Array(HeaderFileWriter.yaml(file).utf8) }
 }
+
+/// The `consdb` binary as a child process of a test, with the parent's environment plus `environment`.
+enum WorkerProcess {
+    static func launch(_ arguments: [String], environment extra: [String: String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: DeliveryTests.binary)
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(extra) { _, new in new }
+        environment["CONSDB_LOG_LEVEL"] = ProcessInfo.processInfo.environment["INGEST_TEST_LOG_LEVEL"] ?? "error"
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        // Not the test run's own stderr: if the test process died, an orphaned worker holding that pipe
+        // would keep `swift test` waiting for ever instead of reporting the failure.
+        if ProcessInfo.processInfo.environment["INGEST_TEST_LOG_LEVEL"] == nil { process.standardError = FileHandle.nullDevice }
+        try process.run()
+        return process
+    }
+}

@@ -68,13 +68,16 @@ import Testing
             "KAFKA_SESSION_TIMEOUT_MS": "6000",
             "KAFKA_HEARTBEAT_INTERVAL_MS": "1000",
             "KAFKA_MAX_POLL_INTERVAL_MS": "60000",
+            "KAFKA_ASSIGNMENT_STRATEGY": "Cooperative-Sticky",
         ])
         var expected = KafkaConfiguration(bootstrapServers: "sasquatch:9092", groupID: "consdb-efd")
         expected.security = .saslSSL(KafkaSASL(mechanism: .scramSHA256, username: "consdb", password: "hunter2"), KafkaTLS())
         expected.sessionTimeout = .milliseconds(6000)
         expected.heartbeatInterval = .milliseconds(1000)
         expected.maxPollInterval = .milliseconds(60000)
+        expected.assignmentStrategy = .cooperativeSticky
         #expect(configuration == expected)
+        #expect(configuration.librdkafkaProperties(for: .consumer)["partition.assignment.strategy"] == "cooperative-sticky")
     }
 
     @Test func environmentDefaults() throws {
@@ -97,6 +100,7 @@ import Testing
         (["KAFKA_SESSION_TIMEOUT_MS": "soon"], "KAFKA_SESSION_TIMEOUT_MS"),
         (["KAFKA_HEARTBEAT_INTERVAL_MS": "0"], "KAFKA_HEARTBEAT_INTERVAL_MS"),
         (["KAFKA_MAX_POLL_INTERVAL_MS": "-5"], "KAFKA_MAX_POLL_INTERVAL_MS"),
+        (["KAFKA_ASSIGNMENT_STRATEGY": "sticky"], "KAFKA_ASSIGNMENT_STRATEGY"),
         (["KAFKA_SESSION_TIMEOUT_MS": "3000", "KAFKA_HEARTBEAT_INTERVAL_MS": "3000"], "KAFKA_HEARTBEAT_INTERVAL_MS"),
     ] as [([String: String], String)])
     func environmentErrorsNameTheVariable(_ environment: [String: String], _ variable: String) {

@@ -30,6 +30,7 @@ import Testing
                     #expect(received.map(\.key) == sent.map(\.0.key))
                 }
                 #expect(consumer.assignment == partitions(topic, 3))
+                #expect(try await consumer.partitionCounts([topic]) == [topic: 3])
                 #expect(try await consumer.lag() == Dictionary(uniqueKeysWithValues: partitions(topic, 3).map { ($0, 0) }))
             }
         }
@@ -47,12 +48,14 @@ import Testing
                 let head = try await collect(first, count: 10)
                 #expect(head.map(\.offset) == Array(0..<10))
                 // Committed offset = the next one to read.
-                try await first.commit(offsets: [partition: head.last!.offset + 1])
+                try await first.commit(offsets: [partition: head.last!.offset + 1], metadata: [partition: "covers=1764000000.25"])
                 #expect(try await first.committed([partition]) == [partition: 10])
             }
             // The first consumer is closed; a new member of the group starts where it committed.
             try await withClients(cluster, consumers: [group]) { consumers, _ in
                 let second = consumers[0]
+                // The metadata committed with the offset comes back with it, to any member.
+                #expect(try await second.committedWithMetadata([partition]) == [partition: KafkaCommittedOffset(offset: 10, metadata: "covers=1764000000.25")])
                 try await second.subscribe(topics: [topic])
                 let tail = try await collect(second, count: 10)
                 #expect(tail.map(\.offset) == Array(10..<20), "nothing lost, nothing repeated")

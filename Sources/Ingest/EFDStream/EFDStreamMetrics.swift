@@ -9,7 +9,9 @@ public final class EFDStreamMetrics: Sendable {
     let rejected: Counter
     let openWindows: Gauge
     let lag: Gauge
+    let ownedTopics: Gauge
     let windowLatency: DurationHistogram
+    let closeToCommit: DurationHistogram
     let pauses: PauseTracker
 
     public init(instrument: String, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -23,10 +25,16 @@ public final class EFDStreamMetrics: Sendable {
         rowsWritten = registry.makeCounter(descriptor: descriptor("consdb_efd_rows_written", "total", "Summary rows upserted (pivoted and unpivoted)"), labels: labels)
         rejected = registry.makeCounter(descriptor: descriptor("consdb_efd_rejected", "total", "Messages sent to the dead-letter table"), labels: labels)
         openWindows = registry.makeGauge(descriptor: descriptor("consdb_efd_open_windows", "", "Exposure and visit windows waiting to close"), labels: labels)
+        ownedTopics = registry.makeGauge(descriptor: descriptor("consdb_efd_owned_topics", "", "Topics whose every partition this replica consumes (it writes their columns)"), labels: labels)
         lag = registry.makeGauge(descriptor: descriptor("consdb_efd_consumer_lag", "messages", "Messages not yet consumed, summed over partitions"), labels: labels)
         windowLatency = registry.makeDurationHistogram(
             descriptor: descriptor("consdb_efd_window_latency", "seconds", "From a window's end to its row committed"), labels: labels,
             buckets: [.milliseconds(100), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(120), .seconds(600)]
+        )
+        closeToCommit = registry.makeDurationHistogram(
+            descriptor: descriptor("consdb_efd_window_write", "seconds", "From a window found ready (its data complete, or the maximum wait over) to its row committed"),
+            labels: labels,
+            buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)]
         )
         let paused = registry.makeGauge(descriptor: descriptor("consdb_efd_paused", "", "1 while work waits for the database or the registry"), labels: labels)
         paused.set(0.0)

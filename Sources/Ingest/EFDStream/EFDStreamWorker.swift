@@ -28,6 +28,9 @@ public final class EFDStreamWorker: Sendable {
     let logger: Logger
     private let stopRequest = StopSignal()
     private let inbox = Mutex<[KafkaMessage]>([])
+    /// The inbox holds at most this many messages; intake waits (and the consumer stops fetching) while it
+    /// is full, e.g. while the database is down.
+    static let inboxCapacity = 20_000
     private let windowsChanged = Mutex(true)
 
     public init(consumer: KafkaConsumer, registry: SchemaRegistryClient, engine: SummaryEngine, pool: ConnectionPool, listenURL: String,
@@ -51,17 +54,27 @@ public final class EFDStreamWorker: Sendable {
         stopRequest.fire()
     }
 
+    /// Runs until ``stop()``; throws when the stream cannot go on (e.g. the Kafka consumer failed).
     public func run() async throws {
-        try await pool.withConnection { try await DeadLetters.create(on: $0) }
+        let source = windowSource
+        try await pool.withConnection { connection in
+            try await DeadLetters.create(on: connection)
+            try await source.check(on: connection)
+        }
         let topics = engine.config.topicNames
         try await consumer.subscribe(topics: topics)
         logger.info("consuming telemetry", metadata: ["event": "efd.start", "topics": "\(topics.count)", "columns": "\(engine.config.columns.count)"])
-        await withTaskGroup(of: Void.self) { group in
+        let failure = await withTaskGroup(of: Void.self) { group -> (any Error)? in
             group.addTask { await self.fillInbox() }
             group.addTask { await self.listenForExposures() }
             var state = StreamState(engine: engine, registry: registry)
-            await process(&state)
+            let failure = await process(&state)
             group.cancelAll()
+            return failure
+        }
+        if let failure {
+            logger.error("stream failed", metadata: ["event": "efd.error", "error": "\(failure)"])
+            throw failure
         }
         logger.info("stopped", metadata: ["event": "efd.stop"])
     }
@@ -71,6 +84,9 @@ public final class EFDStreamWorker: Sendable {
     /// Moves messages from the consumer into the inbox the processing loop drains each tick.
     private func fillInbox() async {
         for await message in consumer.messages {
+            while inbox.withLock({ $0.count >= Self.inboxCapacity }), !stopRequest.isFired {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
             inbox.withLock { $0.append(message) }
             if stopRequest.isFired { break }
         }
@@ -97,15 +113,21 @@ public final class EFDStreamWorker: Sendable {
 
     // MARK: Processing
 
-    /// One tick at a time: decode the inbox into buffers, learn windows, close the ready ones, commit.
-    private func process(_ state: inout StreamState) async {
+    /// One tick at a time: follow the assignment, decode the inbox into buffers, learn windows, close the
+    /// ready ones, commit. Returns the error that stopped it, or nil after ``stop()``.
+    private func process(_ state: inout StreamState) async -> (any Error)? {
         var lastPoll = ContinuousClock.now - settings.pollInterval
+        var failure: (any Error)?
         while !stopRequest.isFired {
             let batch = inbox.withLock { messages -> [KafkaMessage] in
                 defer { messages.removeAll(keepingCapacity: true) }
                 return messages
             }
             do {
+                // Read after taking the batch: every message in it is of a partition assigned by now, or
+                // revoked since.
+                let assignment = consumer.assignment
+                if assignment != state.partitions.assignment { try await reassign(&state, to: assignment) }
                 for message in batch { try await ingest(message, into: &state) }
                 let now = Date().timeIntervalSince1970
                 let changed = windowsChanged.withLock { changed -> Bool in
@@ -116,21 +138,72 @@ public final class EFDStreamWorker: Sendable {
                     lastPoll = ContinuousClock.now
                     try await refreshWindows(&state, now: now)
                 }
-                let backlog = await topicBacklog()
+                // The backlog is asked of the brokers only while some window waits for data.
+                let backlog = state.windows.earliestPendingBegin == nil ? nil : await topicBacklog()
                 try await closeReadyWindows(&state, now: now, backlog: backlog)
                 await commit(&state, now: now)
             } catch is CancellationError {
                 break
             } catch {
-                // Only waits that were cancelled end up here.
-                logger.error("processing stopped", metadata: ["event": "efd.error", "error": "\(error)"])
+                failure = error
                 break
             }
             metrics.openWindows.set(Double(state.windows.openCount))
             if batch.isEmpty { try? await Task.sleep(for: settings.tick) }
         }
+        await commit(&state, now: Date().timeIntervalSince1970)
+        return failure
+    }
+
+    /// Follows a change of the partitions the group gives this replica. Revoked partitions are forgotten
+    /// (with their topics' buffers, so the topics' other partitions are read again from their committed
+    /// offsets). Every partition taken on is read from its committed offset, trusting the data from the
+    /// EFD time committed with it; a partition the group never committed starts at the oldest time a
+    /// window still to be learned may need, not at the start of the topic's retention.
+    private func reassign(_ state: inout StreamState, to assignment: Set<KafkaTopicPartition>) async throws {
+        let previous = state.partitions.assignment
+        let revoked = previous.subtracting(assignment)
+        let touched = Set(revoked.map(\.topic))
+        let reread = assignment.intersection(previous).filter { touched.contains($0.topic) }
+        for partition in revoked.union(reread) { state.forget(partition) }
+        let added = assignment.subtracting(previous).union(reread)
+        let consumer = consumer
+        let committed = try await retrying("kafka") { try await consumer.committedWithMetadata(Array(added)) }
         let now = Date().timeIntervalSince1970
-        await commit(&state, now: now)
+        for partition in added.sorted() {
+            let coveredFrom: Double
+            let offset: Int64
+            if let commit = committed[partition] {
+                offset = commit.offset
+                // An offset committed without the promise (by another program) promises nothing older than now.
+                coveredFrom = AssignedPartitions.coveredFrom(commitMetadata: commit.metadata) ?? now
+                // A partition taken on again after a revocation of its topic's other partitions: read again.
+                if reread.contains(partition), consumer.assignment.contains(partition) {
+                    try await retrying("kafka") { try await consumer.seek(partition, to: offset) }
+                }
+            } else {
+                coveredFrom = now - Self.seconds(settings.reopenHorizon) - Self.seconds(settings.discoveryHorizon) - state.lookBack(partition.topic)
+                offset = try await retrying("kafka") { try await consumer.offsetForTime(partition, atOrAfter: Int64(coveredFrom * 1000)) }
+                if consumer.assignment.contains(partition) {
+                    try await retrying("kafka") { try await consumer.seek(partition, to: offset) }
+                }
+            }
+            state.partitions.add(partition, coveredFrom: coveredFrom, resumeOffset: offset)
+        }
+        let topics = Array(Set(assignment.map(\.topic)))
+        let counts = try await retrying("kafka") { try await consumer.partitionCounts(topics) }
+        state.partitions.updateOwnership(partitionCounts: counts)
+        metrics.ownedTopics.set(Double(state.partitions.ownedTopics.count))
+        let split = Set(topics).subtracting(state.partitions.ownedTopics)
+        if !split.isEmpty {
+            logger.warning("topics split between replicas: their columns are written by none", metadata: [
+                "event": "efd.split_topics", "topics": "\(split.sorted().joined(separator: ","))",
+            ])
+        }
+        logger.info("assignment changed", metadata: [
+            "event": "efd.assignment", "partitions": "\(assignment.count)", "owned_topics": "\(state.partitions.ownedTopics.count)",
+            "revoked": "\(revoked.count)", "added": "\(added.count)",
+        ])
     }
 
     /// Messages left to read per topic, counting those handed out but not yet ingested; nil when unknown
@@ -146,12 +219,17 @@ public final class EFDStreamWorker: Sendable {
     }
 
     private func retrying<T: Sendable>(_ service: String, _ body: @Sendable () async throws -> T) async throws -> T {
-        try await TransientRetry(service: service, maximumDelay: settings.maximumRetryDelay, pauses: metrics.pauses, logger: logger).run(body)
+        try await TransientRetry(service: service, maximumDelay: settings.maximumRetryDelay, pauses: metrics.pauses, logger: logger, stop: stopRequest)
+            .run(body)
     }
 
     private func ingest(_ message: KafkaMessage, into state: inout StreamState) async throws {
-        metrics.messages.increment()
         let partition = message.topicPartition
+        // Revoked since it was fetched, or read already (handed out again after a seek or a rebalance).
+        guard let assigned = state.partitions[partition],
+              message.offset >= state.samples.nextOffset[partition] ?? assigned.resumeOffset
+        else { return }
+        metrics.messages.increment()
         let time: Double
         while true {
             do {
@@ -185,9 +263,11 @@ public final class EFDStreamWorker: Sendable {
         }
         metrics.samples.increment(by: Int64(state.values.count))
         state.samples.record(partition, time: time, offset: message.offset)
-        state.watermarks[message.topic] = max(state.watermarks[message.topic] ?? -.infinity, time)
-        if time < (state.watermarks[message.topic] ?? time) - 1 || state.windows.entries.values.contains(where: { $0.closedAt != nil }) {
-            state.windows.noteLateSample(at: time, lookBack: state.lookBack(message.topic), now: Date().timeIntervalSince1970)
+        let watermark = state.partitions[partition]?.watermark ?? -.infinity
+        state.partitions.noteSample(partition, time: time)
+        if time < watermark - 1 || state.windows.entries.values.contains(where: { $0.closedAt != nil }) {
+            state.windows.noteLateSample(at: time, lookBack: state.lookBack(message.topic), slack: state.bucketSlack(message.topic),
+                                         now: Date().timeIntervalSince1970)
         }
     }
 
@@ -212,7 +292,7 @@ public final class EFDStreamWorker: Sendable {
     private func closeReadyWindows(_ state: inout StreamState, now: Double, backlog lagByTopic: [String: Int64]?) async throws {
         let lateness = Self.seconds(settings.lateness)
         let maximumWait = Self.seconds(settings.maximumWait)
-        let owned = Set(consumer.assignment.map(\.topic))
+        let owned = state.partitions.ownedTopics
         // Before the group has given this replica any topic there is nothing it may write.
         guard !owned.isEmpty else { return }
         let idle = Set((lagByTopic ?? [:]).filter { $0.value == 0 }.keys)
@@ -223,19 +303,28 @@ public final class EFDStreamWorker: Sendable {
             let pending = entry.closedAt == nil || entry.lateSince.map { now - $0 >= lateness } == true
             guard pending else { continue }
             let window = entry.window
-            let settled = window.span.end + lateness + state.bucketSlack
             let dataComplete = engine.config.topicNames.allSatisfy { topic in
-                !owned.contains(topic) || (state.watermarks[topic] ?? -.infinity) >= settled || (idle.contains(topic) && now >= settled)
+                let settled = window.span.end + lateness + state.bucketSlack(topic)
+                return !owned.contains(topic) || state.partitions.watermark(topic) >= settled || (idle.contains(topic) && now >= settled)
             }
             // The maximum wait is for data that never comes; while a backlog is read it waits, but never more
             // than ten times as long (a topic stuck behind must not hold every window, and memory, for ever).
             let waited = now - max(window.span.end, entry.learnedAt)
             guard dataComplete || (caughtUp && waited >= maximumWait) || waited >= 10 * maximumWait else { continue }
+            let readyAt = ContinuousClock.now
             var summary = engine.summarize(window.span, kind: window.kind, buffers: state.buffers, scratch: &state.scratch)
-            // Only the columns of topics this replica consumes: other replicas fill the rest of the row.
-            // Packed-series columns are not unpacked by the stream yet: left alone rather than written NULL.
-            summary.columns = summary.columns.filter { state.columnOwned($0.name, owned: owned) && !state.packedColumns.contains($0.name) }
-            summary.unpivoted = summary.unpivoted.filter { state.columnOwned($0.property, owned: owned) && !state.packedColumns.contains($0.property) }
+            // Only the columns of topics this replica consumes, and whose data it has from far enough back:
+            // other replicas fill the rest of the row, and a row is never overwritten from partial data.
+            let begin = window.span.begin
+            summary.columns = summary.columns.filter { state.mayWrite($0.name, windowBegin: begin) }
+            summary.unpivoted = summary.unpivoted.filter { state.mayWrite($0.property, windowBegin: begin) }
+            guard !summary.columns.isEmpty || !summary.unpivoted.isEmpty else {
+                logger.notice("window not covered by this replica's data: left to the batch runs", metadata: [
+                    "event": "efd.window_uncovered", "kind": "\(window.kind.rawValue)", "id": "\(window.id)",
+                ])
+                state.windows.markClosed(key, at: now)
+                continue
+            }
             let writer = rowWriter
             let snapshot = summary
             let refused = try await retrying("database") { () async throws -> String? in
@@ -253,6 +342,7 @@ public final class EFDStreamWorker: Sendable {
                 state.windows.markClosed(key, at: now)
                 continue
             }
+            metrics.closeToCommit.record(ContinuousClock.now - readyAt)
             metrics.rowsWritten.increment(by: Int64(1 + summary.unpivoted.count))
             metrics.windowLatency.recordNanoseconds(Int64(max(0, now - window.span.end) * 1e9))
             state.windows.markClosed(key, at: now)
@@ -267,23 +357,29 @@ public final class EFDStreamWorker: Sendable {
     private func commit(_ state: inout StreamState, now: Double) async {
         let horizon = Self.seconds(settings.discoveryHorizon)
         var offsets: [KafkaTopicPartition: Int64] = [:]
+        var metadata: [KafkaTopicPartition: String] = [:]
         let assignment = consumer.assignment
-        for partition in state.samples.partitions where assignment.contains(partition) {
+        for partition in state.samples.partitions where assignment.contains(partition) && state.partitions[partition] != nil {
             let topic = partition.topic
-            let lookBack = state.lookBack(topic)
+            let lookBack = state.lookBack(topic) + state.bucketSlack(topic)
             // Windows not known yet may still need data back to the discovery horizon; windows kept (pending,
             // or closed but open to late data, and recomputed after a restart) from their start minus the
             // look-back.
-            var neededFrom = (state.watermarks[topic] ?? now) - horizon - lookBack
+            let watermark = state.partitions.watermark(topic)
+            var neededFrom = (watermark.isFinite ? watermark : now) - horizon - lookBack
             if let begin = state.windows.earliestKeptBegin { neededFrom = min(neededFrom, begin - lookBack) }
             guard let offset = state.samples.committable(partition, neededFrom: neededFrom) else { continue }
-            if offset > state.committed[partition] ?? -1 { offsets[partition] = offset }
             state.samples.drop(partition, below: offset)
             state.buffers[topic]?.dropSamples(before: neededFrom)
+            state.partitions.dropped(partition, before: neededFrom)
+            if offset > state.committed[partition] ?? -1 {
+                offsets[partition] = offset
+                metadata[partition] = AssignedPartitions.commitMetadata(coveredFrom: state.partitions[partition]!.coveredFrom)
+            }
         }
         guard !offsets.isEmpty else { return }
         do {
-            try await consumer.commit(offsets: offsets)
+            try await consumer.commit(offsets: offsets, metadata: metadata)
             for (partition, offset) in offsets { state.committed[partition] = offset }
         } catch {
             logger.warning("offset commit failed", metadata: ["event": "efd.commit_failed", "error": "\(error)"])
@@ -292,47 +388,5 @@ public final class EFDStreamWorker: Sendable {
 
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-}
-
-/// Everything the processing loop owns.
-struct StreamState {
-    var decoder: TelemetryDecoder
-    var buffers: [String: TopicBuffer]
-    var values: [Double] = []
-    var samples = PartitionSamples()
-    var watermarks: [String: Double] = [:]
-    var committed: [KafkaTopicPartition: Int64] = [:]
-    var windows = StreamWindows()
-    var scratch = SampleSelection()
-    /// Look-back (seconds) of each topic: the longest start offset of a column that reads it.
-    let lookBacks: [String: Double]
-    /// Topics of each column.
-    let columnTopics: [String: [String]]
-    /// Pre-aggregated columns count samples up to one bucket past the end.
-    let bucketSlack: Double
-    let packedColumns: Set<String>
-
-    init(engine: SummaryEngine, registry: SchemaRegistryClient) {
-        decoder = TelemetryDecoder(registry: registry, topicFields: engine.topicFields)
-        buffers = engine.makeBuffers()
-        var lookBacks: [String: Double] = [:]
-        var columnTopics: [String: [String]] = [:]
-        for column in engine.config.columns {
-            columnTopics[column.name] = column.topics.map(\.name)
-            for topic in column.topics {
-                lookBacks[topic.name] = max(lookBacks[topic.name] ?? 0, -(column.startOffsetHours ?? 0) * 3600)
-            }
-        }
-        self.lookBacks = lookBacks
-        self.columnTopics = columnTopics
-        bucketSlack = engine.config.columns.compactMap { $0.preAggregateInterval?.seconds }.max() ?? 0
-        packedColumns = Set(engine.config.columns.filter(\.packedSeries).map(\.name))
-    }
-
-    func lookBack(_ topic: String) -> Double { lookBacks[topic] ?? 0 }
-
-    func columnOwned(_ column: String, owned: Set<String>) -> Bool {
-        (columnTopics[column] ?? []).allSatisfy { owned.contains($0) }
     }
 }

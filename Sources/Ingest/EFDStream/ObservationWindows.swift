@@ -40,6 +40,29 @@ public struct WindowSource: Sendable {
         self.visitFilterColumn = visitFilterColumn
     }
 
+    /// Refuses to start on a ConsDB without the `exposure` table or the `visit1` view, or whose `visit1` lacks
+    /// the visit filter column (or has it with another type than boolean).
+    public func check(on connection: Connection) async throws {
+        let relations = try await connection.query("""
+            SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = \(schema) AND c.relname IN ('exposure', 'visit1')
+            """).rows.compactMap { $0.first ?? nil }
+        for relation in ["exposure", "visit1"] where !relations.contains(relation) {
+            throw WindowSourceError(message: "\(schema).\(relation) does not exist: apply the instrument's ConsDB schema first (consdb schema apply)")
+        }
+        guard let visitFilterColumn else { return }
+        let type = try await connection.query("""
+            SELECT data_type FROM information_schema.columns
+            WHERE table_schema = \(schema) AND table_name = 'visit1' AND column_name = \(visitFilterColumn)
+            """).rows.first?.first ?? nil
+        guard let type else {
+            throw WindowSourceError(message: "the visit filter column \(visitFilterColumn) is not a column of \(schema).visit1")
+        }
+        guard type == "boolean" else {
+            throw WindowSourceError(message: "the visit filter column \(visitFilterColumn) of \(schema).visit1 is \(type), not boolean")
+        }
+    }
+
     /// Windows of exposures (and visits) that ended at or after `since` (UTC unix seconds).
     public func windows(endingAfter since: Double, on connection: Connection) async throws -> [ObservationWindow] {
         // obs_end is TAI; compare in TAI.
@@ -68,4 +91,10 @@ public struct WindowSource: Sendable {
                                 end: LeapSeconds.utcUnixSeconds(fromTAIUnixSeconds: max(start, end).taiUnixSeconds))
         return ObservationWindow(kind: kind, id: id, dayObs: day, seqNum: seq, span: span)
     }
+}
+
+/// ConsDB lacks what the stream reads its windows from.
+public struct WindowSourceError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }

@@ -42,10 +42,11 @@ struct StreamWindows {
     }
 
     /// Notes a sample of a topic at `time`, received at `now`: closed windows it falls in are summarized
-    /// again later (`lookBack` seconds before a window's start still count, for look-back columns).
-    mutating func noteLateSample(at time: Double, lookBack: Double, now: Double) {
+    /// again later (`lookBack` seconds before a window's start still count, for look-back columns, and
+    /// `slack` seconds after its end, for the last bucket of pre-aggregated ones).
+    mutating func noteLateSample(at time: Double, lookBack: Double, slack: Double, now: Double) {
         for (key, entry) in entries where entry.closedAt != nil && entry.lateSince == nil {
-            if time <= entry.window.span.end, time >= entry.window.span.begin - lookBack {
+            if time <= entry.window.span.end + slack, time >= entry.window.span.begin - lookBack - slack {
                 entries[key]!.lateSince = now
             }
         }

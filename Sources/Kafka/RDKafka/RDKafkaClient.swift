@@ -1,4 +1,5 @@
 import CRdKafka
+import Foundation
 
 /// Owns one `rd_kafka_t`. `deinit` destroys it; consumers must have been closed
 /// (`rd_kafka_consumer_close`) on their poll thread before the last reference goes.
@@ -16,7 +17,23 @@ final class RDKafkaClient: @unchecked Sendable {
     }
 
     deinit {
-        rd_kafka_destroy(pointer)
+        // rd_kafka_destroy joins librdkafka's threads, which can take long (a broker thread finishing a
+        // request) or, with librdkafka 2.0.2, for ever (a consumer closed after a subscribed topic vanished
+        // from the metadata). A thread of its own keeps that off Swift's cooperative pool, and off the
+        // main thread, so a process can still exit.
+        let handle = DestroyedHandle(pointer: pointer, context: context)
+        let thread = Thread {
+            rd_kafka_destroy(handle.pointer)
+            withExtendedLifetime(handle.context) {}
+        }
+        thread.name = "consdb.kafka.destroy"
+        thread.start()
+    }
+
+    /// What the destroying thread takes over: nothing else uses either any more.
+    private struct DestroyedHandle: @unchecked Sendable {
+        let pointer: OpaquePointer
+        let context: RDKafkaCallbackContext
     }
 
     static func make(_ type: rd_kafka_type_t, properties: [String: String], context: RDKafkaCallbackContext) throws -> RDKafkaClient {
@@ -50,6 +67,20 @@ final class RDKafkaTopicPartitionList {
         }
     }
 
+    /// A list of partitions with offsets and commit metadata (copied into memory the list frees).
+    convenience init(_ entries: [(KafkaTopicPartition, Int64, String?)]) {
+        self.init(entries.map { ($0.0, $0.1) })
+        for (index, entry) in entries.enumerated() {
+            guard let metadata = entry.2, !metadata.isEmpty, let elements = pointer.pointee.elems else { continue }
+            let bytes = Array(metadata.utf8)
+            // rd_kafka_topic_partition_list_destroy frees the metadata with free().
+            guard let copy = malloc(bytes.count) else { continue }
+            bytes.withUnsafeBytes { copy.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+            elements[index].metadata = copy
+            elements[index].metadata_size = bytes.count
+        }
+    }
+
     convenience init(_ partitions: some Sequence<KafkaTopicPartition>) {
         self.init(partitions.map { ($0, Int64(RD_KAFKA_OFFSET_INVALID)) })
     }
@@ -67,6 +98,8 @@ final class RDKafkaTopicPartitionList {
         var topicPartition: KafkaTopicPartition
         var offset: Int64
         var error: rd_kafka_resp_err_t
+        /// The commit metadata (committed offsets only), as UTF-8 text.
+        var metadata: String?
     }
 
     var elements: [Element] { Self.elements(of: pointer) }
@@ -79,7 +112,11 @@ final class RDKafkaTopicPartitionList {
             let element = elements[index]
             return Element(
                 topicPartition: KafkaTopicPartition(topic: String(cString: element.topic), partition: element.partition),
-                offset: element.offset, error: element.err
+                offset: element.offset, error: element.err,
+                metadata: element.metadata.flatMap { bytes in
+                    element.metadata_size > 0
+                        ? String(decoding: UnsafeRawBufferPointer(start: bytes, count: element.metadata_size), as: UTF8.self) : nil
+                }
             )
         }
     }

@@ -1,0 +1,73 @@
+import Avro
+import EFD
+import Kafka
+
+/// Everything the stream's processing loop owns.
+struct StreamState {
+    var decoder: TelemetryDecoder
+    var buffers: [String: TopicBuffer]
+    var values: [Double] = []
+    var partitions = AssignedPartitions()
+    var samples = PartitionSamples()
+    var committed: [KafkaTopicPartition: Int64] = [:]
+    var windows = StreamWindows()
+    var scratch = SampleSelection()
+    /// Look-back (seconds) of each topic: the longest start offset of a column that reads it.
+    let lookBacks: [String: Double]
+    /// Topics of each column.
+    let columnTopics: [String: [String]]
+    /// How far before a window's start each column reads (its start offset, and the bucket a pre-aggregated
+    /// window's start falls in).
+    let columnReach: [String: Double]
+    /// Pre-aggregated columns count samples up to one bucket past the end: per topic, the longest bucket.
+    let bucketSlacks: [String: Double]
+    let packedColumns: Set<String>
+    private let emptyBuffers: [String: TopicBuffer]
+
+    init(engine: SummaryEngine, registry: SchemaRegistryClient) {
+        decoder = TelemetryDecoder(registry: registry, topicFields: engine.topicFields)
+        buffers = engine.makeBuffers()
+        emptyBuffers = buffers
+        var lookBacks: [String: Double] = [:]
+        var columnTopics: [String: [String]] = [:]
+        var columnReach: [String: Double] = [:]
+        var bucketSlacks: [String: Double] = [:]
+        for column in engine.config.columns {
+            let lookBack = -(column.startOffsetHours ?? 0) * 3600
+            let bucket = column.preAggregateInterval?.seconds ?? 0
+            columnTopics[column.name] = column.topics.map(\.name)
+            columnReach[column.name] = lookBack + bucket
+            for topic in column.topics {
+                lookBacks[topic.name] = max(lookBacks[topic.name] ?? 0, lookBack)
+                bucketSlacks[topic.name] = max(bucketSlacks[topic.name] ?? 0, bucket)
+            }
+        }
+        self.lookBacks = lookBacks
+        self.columnTopics = columnTopics
+        self.columnReach = columnReach
+        self.bucketSlacks = bucketSlacks
+        packedColumns = Set(engine.config.columns.filter(\.packedSeries).map(\.name))
+    }
+
+    func lookBack(_ topic: String) -> Double { lookBacks[topic] ?? 0 }
+
+    func bucketSlack(_ topic: String) -> Double { bucketSlacks[topic] ?? 0 }
+
+    /// Whether this replica may write `column` for a window that begins at `begin`: it holds every
+    /// partition of every topic the column reads, and their data covers what the column reads before the
+    /// window. Packed-series columns are not unpacked by the stream yet: left alone rather than written NULL.
+    func mayWrite(_ column: String, windowBegin begin: Double) -> Bool {
+        guard let topics = columnTopics[column], !packedColumns.contains(column) else { return false }
+        let reach = columnReach[column] ?? 0
+        return topics.allSatisfy { partitions.ownedTopics.contains($0) && partitions.coveredFrom($0) <= begin - reach }
+    }
+
+    /// Forgets a partition: its samples, and (samples of partitions cannot be told apart in a topic's
+    /// buffer) its whole topic's buffer.
+    mutating func forget(_ partition: KafkaTopicPartition) {
+        partitions.remove(partition)
+        samples.forget([partition])
+        committed[partition] = nil
+        buffers[partition.topic] = emptyBuffers[partition.topic]
+    }
+}
