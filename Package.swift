@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "consdb", targets: ["consdb"]),
         .executable(name: "hinfo-bench", targets: ["HinfoBench"]),
         .executable(name: "efd-bench", targets: ["EFDBench"]),
+        .executable(name: "efd-stream-bench", targets: ["EFDStreamBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -131,6 +132,14 @@ let package = Package(
             name: "EFDBench",
             dependencies: ["EFD", "Avro"],
             path: "Benchmarks/EFDBench"
+        ),
+        .executableTarget(
+            name: "EFDStreamBench",
+            dependencies: [
+                "Ingest", "EFD", "Kafka", "Avro", "Felis", "Postgres", "DevServices", "Astrometry",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/EFDStreamBench"
         ),
         .target(
             name: "TestSupport",

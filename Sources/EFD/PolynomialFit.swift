@@ -104,6 +104,9 @@ enum PolynomialFit {
             var triangleRows = 0  // rows of R̃ currently at the top of the block
             var rows = 0  // rows filled in the block
             var index = 0  // index-basis x of the next kept sample
+            // Values less their first: the residuals are the same (the constant is in every basis), but a
+            // large offset (1e6 ± 1e-6) no longer swamps the variation in the Householder reflections.
+            let shift = values.first { !$0.isNaN } ?? 0
 
             for i in 0..<values.count where !values[i].isNaN {
                 let x = basis == .index ? Double(index) : times[i]
@@ -122,7 +125,7 @@ enum PolynomialFit {
                         block[k * leading + rows] = next
                     }
                 }
-                block[unknowns * leading + rows] = values[i]
+                block[unknowns * leading + rows] = values[i] - shift
                 rows += 1
                 if rows == leading {
                     triangleRows = triangularize(
