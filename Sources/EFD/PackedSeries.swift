@@ -28,6 +28,22 @@
 /// - Only the first three base fields of a topic group are unpacked (`base_fields[0:3]`),
 ///   and no `subset_field` filter is applied on the packed path.
 public enum PackedSeries {
+    /// The field holding a packed row's reference time: TAI unix seconds of its first sample.
+    public static let timestampField = "cRIO_timestamp"
+    /// How many elements of each packed field the readers ask for (`base0 … base999`). A message holds
+    /// fewer (ATMCS encoders: 100); the elements it lacks read as NaN and are not counted.
+    public static let maximumElements = 1000
+
+    /// The key of the buffer holding a packed topic's unpacked samples, next to the topic's own buffer.
+    /// Not a valid topic name (it has a space), so it cannot collide with one.
+    public static func bufferName(topic: String) -> String { topic + " unpacked" }
+
+    /// The flattened names a reader asks of a packed topic for `bases`: the timestamp field, then
+    /// `maximumElements` elements of each base in turn.
+    public static func readColumns(bases: [String]) -> [String] {
+        [timestampField] + bases.flatMap { base in (0..<maximumElements).map { "\(base)\($0)" } }
+    }
+
     /// How the spacing dt between the samples of a row is chosen.
     public enum Spacing: Sendable, Hashable {
         /// The reference: (t₁ − t₀)/N from the first two rows, for all rows; 0 for one row.

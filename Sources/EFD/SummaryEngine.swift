@@ -30,8 +30,12 @@ public struct WindowSummary: Sendable, Equatable {
 public struct SummaryEngine: Sendable {
     public let config: EFDConfig
     /// The fields each topic's buffer must hold, in buffer column order: every field a column reads and
-    /// every subset field.
+    /// every subset field. Every topic of the config has an entry (empty when only packed columns read it).
     public let topicFields: [String: [String]]
+    /// The packed topics (DESIGN §5.4): per topic, the base names of its packed fields (`azimuthCalculatedAngle`
+    /// for `azimuthCalculatedAngle0…99`). Their unpacked samples live in the buffer named
+    /// `PackedSeries.bufferName(topic:)`, with one column per base name, filled by a `PackedSeriesUnpacker`.
+    public let packedFields: [String: [String]]
     private let plans: [ColumnPlan]
 
     /// A config column resolved to buffer columns.
@@ -46,10 +50,11 @@ public struct SummaryEngine: Sendable {
     public init(config: EFDConfig) {
         self.config = config
         var fields: [String: [String]] = [:]
-        func slot(_ topic: String, _ field: String) -> Int {
-            if let index = fields[topic, default: []].firstIndex(of: field) { return index }
-            fields[topic, default: []].append(field)
-            return fields[topic]!.count - 1
+        var packed: [String: [String]] = [:]
+        func slot(_ table: inout [String: [String]], _ topic: String, _ field: String) -> Int {
+            if let index = table[topic, default: []].firstIndex(of: field) { return index }
+            table[topic, default: []].append(field)
+            return table[topic]!.count - 1
         }
         var plans: [ColumnPlan] = []
         for column in config.columns {
@@ -57,8 +62,15 @@ public struct SummaryEngine: Sendable {
             for topic in column.topics {
                 // The reference lists the subset field among the fields but summarizes the others.
                 let names = topic.fields.filter { $0 != column.subsetField }
-                let indices = names.map { slot(topic.name, $0) }
-                let subset = column.subsetField.map { SubsetFilter(field: slot(topic.name, $0), values: column.subsetValues) }
+                if fields[topic.name] == nil { fields[topic.name] = [] }
+                if column.packedSeries {
+                    // The reference applies no subset filter on the packed path.
+                    let indices = names.map { slot(&packed, topic.name, $0) }
+                    sources.append((PackedSeries.bufferName(topic: topic.name), indices, names, nil))
+                    continue
+                }
+                let indices = names.map { slot(&fields, topic.name, $0) }
+                let subset = column.subsetField.map { SubsetFilter(field: slot(&fields, topic.name, $0), values: column.subsetValues) }
                 sources.append((topic.name, indices, names, subset))
             }
             let preAggregation = column.preAggregateInterval.flatMap { interval in
@@ -67,12 +79,21 @@ public struct SummaryEngine: Sendable {
             plans.append(ColumnPlan(column: column, sources: sources, preAggregation: preAggregation))
         }
         self.topicFields = fields
+        self.packedFields = packed
         self.plans = plans
     }
 
-    /// Empty buffers with the columns this engine reads, one per topic.
+    /// Empty buffers with the columns this engine reads: one per topic, and one more per packed topic for
+    /// its unpacked samples.
     public func makeBuffers() -> [String: TopicBuffer] {
-        topicFields.mapValues { TopicBuffer(fields: $0) }
+        var buffers = topicFields.mapValues { TopicBuffer(fields: $0) }
+        for (topic, bases) in packedFields { buffers[PackedSeries.bufferName(topic: topic)] = TopicBuffer(fields: bases) }
+        return buffers
+    }
+
+    /// Empty unpackers for the packed topics, keyed by topic.
+    public func makeUnpackers() -> [String: PackedSeriesUnpacker] {
+        packedFields.mapValues { PackedSeriesUnpacker(bases: $0) }
     }
 
     /// The longest look-back of any column (hours, ≥ 0): how much older data a buffer must keep.

@@ -67,10 +67,12 @@ struct EFDStreamHarness: Sendable {
     let temperature: AvroSchema
     let hexapod: AvroSchema
 
-    static func with(_ body: (EFDStreamHarness) async throws -> Void) async throws {
+    /// Runs `body` with fresh services; `configText` (default `config`) may add columns of other topics
+    /// (their topics are created; their schemas are the test's to register).
+    static func with(config configText: String = Self.config, _ body: (EFDStreamHarness) async throws -> Void) async throws {
         try await TestDatabase.withFreshDatabase { url in
             let pool = ConnectionPool(configuration: .init(conninfo: url, maxConnections: 4))
-            let config = try EFDConfig.parse(Self.config)
+            let config = try EFDConfig.parse(configText)
             try await pool.withConnection { connection in
                 _ = try await SchemaApplier.apply(felisFile: TestFiles.reference("felis/cdb_latiss.yaml"), on: connection)
                 _ = try await SchemaApplier.apply(EFDSchema.felis(for: config, instrument: "latiss"), on: connection)

@@ -254,14 +254,15 @@ public final class EFDStreamWorker: Sendable {
             try await reject(message, error: "private_efdStamp \(time) is more than 5 minutes in the future")
             return
         }
+        let taken: Int
         do {
-            try state.buffers[message.topic]?.append(time: time, values: state.values)
+            taken = try state.intake.append(topic: message.topic, time: time, row: state.values, into: &state.buffers)
         } catch {
             state.samples.skip(partition, offset: message.offset)
-            try await reject(message, error: "\(error)")
+            try await reject(message, error: error.description)
             return
         }
-        metrics.samples.increment(by: Int64(state.values.count))
+        metrics.samples.increment(by: Int64(taken))
         state.samples.record(partition, time: time, offset: message.offset)
         let watermark = state.partitions[partition]?.watermark ?? -.infinity
         state.partitions.noteSample(partition, time: time)
@@ -371,6 +372,7 @@ public final class EFDStreamWorker: Sendable {
             guard let offset = state.samples.committable(partition, neededFrom: neededFrom) else { continue }
             state.samples.drop(partition, below: offset)
             state.buffers[topic]?.dropSamples(before: neededFrom)
+            state.buffers[PackedSeries.bufferName(topic: topic)]?.dropSamples(before: neededFrom)
             state.partitions.dropped(partition, before: neededFrom)
             if offset > state.committed[partition] ?? -1 {
                 offsets[partition] = offset

@@ -1,3 +1,4 @@
+import Astrometry
 import Avro
 import EFD
 import Kafka
@@ -6,6 +7,8 @@ import Kafka
 struct StreamState {
     var decoder: TelemetryDecoder
     var buffers: [String: TopicBuffer]
+    /// Rows to buffers, packed fields unpacked.
+    var intake: TopicIntake
     var values: [Double] = []
     var partitions = AssignedPartitions()
     var samples = PartitionSamples()
@@ -21,11 +24,14 @@ struct StreamState {
     let columnReach: [String: Double]
     /// Pre-aggregated columns count samples up to one bucket past the end: per topic, the longest bucket.
     let bucketSlacks: [String: Double]
-    let packedColumns: Set<String>
     private let emptyBuffers: [String: TopicBuffer]
 
     init(engine: SummaryEngine, registry: SchemaRegistryClient) {
-        decoder = TelemetryDecoder(registry: registry, topicFields: engine.topicFields)
+        intake = TopicIntake(engine: engine, rowTimeToUTC: { LeapSeconds.utcUnixSeconds(fromTAIUnixSeconds: $0) })
+        let intake = intake
+        decoder = TelemetryDecoder(registry: registry, topicFields: Dictionary(uniqueKeysWithValues: engine.config.topicNames.compactMap { topic in
+            intake.columns(topic).map { (topic, $0) }
+        }))
         buffers = engine.makeBuffers()
         emptyBuffers = buffers
         var lookBacks: [String: Double] = [:]
@@ -46,7 +52,6 @@ struct StreamState {
         self.columnTopics = columnTopics
         self.columnReach = columnReach
         self.bucketSlacks = bucketSlacks
-        packedColumns = Set(engine.config.columns.filter(\.packedSeries).map(\.name))
     }
 
     func lookBack(_ topic: String) -> Double { lookBacks[topic] ?? 0 }
@@ -55,9 +60,9 @@ struct StreamState {
 
     /// Whether this replica may write `column` for a window that begins at `begin`: it holds every
     /// partition of every topic the column reads, and their data covers what the column reads before the
-    /// window. Packed-series columns are not unpacked by the stream yet: left alone rather than written NULL.
+    /// window.
     func mayWrite(_ column: String, windowBegin begin: Double) -> Bool {
-        guard let topics = columnTopics[column], !packedColumns.contains(column) else { return false }
+        guard let topics = columnTopics[column] else { return false }
         let reach = columnReach[column] ?? 0
         return topics.allSatisfy { partitions.ownedTopics.contains($0) && partitions.coveredFrom($0) <= begin - reach }
     }
@@ -69,5 +74,8 @@ struct StreamState {
         samples.forget([partition])
         committed[partition] = nil
         buffers[partition.topic] = emptyBuffers[partition.topic]
+        let unpacked = PackedSeries.bufferName(topic: partition.topic)
+        if emptyBuffers[unpacked] != nil { buffers[unpacked] = emptyBuffers[unpacked] }
+        intake.reset(partition.topic)
     }
 }
