@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "Ingest",
             dependencies: [
-                "Postgres", "Felis", "Kafka", "Avro", "Fetch", "HeaderFile", "Astrometry", "EFD",
+                "Postgres", "Felis", "Kafka", "Avro", "Fetch", "HeaderFile", "Astrometry", "EFD", "InfluxDB",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -75,6 +75,10 @@ let package = Package(
                 "CCurl",
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        .target(
+            name: "InfluxDB",
+            dependencies: ["Fetch", "EFD", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "Postgres",
@@ -143,7 +147,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["Postgres"]
+            dependencies: ["Postgres", "InfluxDB"]
         ),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "AstrometryTests", dependencies: ["Astrometry"]),
@@ -151,7 +155,7 @@ let package = Package(
         .testTarget(name: "HeaderFileTests", dependencies: ["HeaderFile", "TestSupport"]),
         .testTarget(
             name: "IngestTests",
-            dependencies: ["Ingest", "DevServices", "HeaderFile", "Astrometry", "Kafka", "Avro", "Fetch", "Felis", "Postgres", "EFD", "TestSupport"]
+            dependencies: ["Ingest", "DevServices", "HeaderFile", "Astrometry", "Kafka", "Avro", "Fetch", "Felis", "Postgres", "EFD", "InfluxDB", "TestSupport"]
         ),
         .testTarget(name: "DevServicesTests", dependencies: ["DevServices", "Avro", "Ingest", "Fetch", "TestSupport"]),
         .testTarget(name: "CommandTests", dependencies: ["consdb", "TestSupport"]),
@@ -165,6 +169,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
+        .testTarget(name: "InfluxDBTests", dependencies: ["InfluxDB", "EFD", "Fetch", "TestSupport"]),
         .testTarget(name: "FelisTests", dependencies: ["Felis", "Postgres", "TestSupport"]),
         .testTarget(
             name: "APITests",

@@ -3,9 +3,10 @@
 // fixture, with the full reference lsstcam config. Run it through Benchmarks/efd-stream, which builds it in
 // release mode and starts a throwaway PostgreSQL.
 //
-//   memory:  every column's start_offset set to -1 h; telemetry for every topic at summit rates (see
-//            `summitRate`) covering the look-back plus the discovery and reopen horizons (80 min of EFD
-//            time ending now), produced as fast as the worker ingests it (at most two chunks unconsumed, so
+//   memory:  the config's own start_offsets (lsstcam: -1 h and -0.5 h on 33 most_recent_value columns of
+//            event and thermal topics), or with `--lookback-hours H` H hours on every column (the worst
+//            case); telemetry for every topic at summit rates (see `summitRate`) covering the longest
+//            look-back plus the discovery and reopen horizons (80 min of EFD time ending now), produced as fast as the worker ingests it (at most two chunks unconsumed, so
 //            the mock cluster, which keeps about 4 MiB per partition, drops nothing unread). Reports
 //            VmRSS/VmHWM of this process before and after, and the samples the worker buffered.
 //   latency: telemetry for every topic produced in real time at the same rates, and a sequence of
@@ -45,8 +46,11 @@ struct Options: Sendable {
     var maxExposure = Double(argument("--max-exposure", default: "12"))!
     var gap = Double(argument("--gap", default: "1"))!
     var lateness = Double(argument("--lateness", default: "1"))!
-    var lookBackHours = Double(argument("--lookback-hours", default: "1"))!
+    /// Hours of look-back forced on every column (the worst case), or nil: the config's own start_offsets.
+    var lookBackHours = Double(argument("--lookback-hours", default: "config"))
     var chunkSeconds = Double(argument("--chunk-seconds", default: "10"))!
+    /// The stream's discovery horizon (seconds): how long telemetry is kept for exposures not yet known.
+    var discoverySeconds = Double(argument("--discovery-seconds", default: "600"))!
     var warmUp = Double(argument("--warm-up", default: "5"))!
 }
 
@@ -305,12 +309,19 @@ func printRates(_ rig: Rig) {
 // MARK: - Memory at summit rates with one-hour look-backs
 
 func runMemory(_ options: Options) async throws {
-    say("== memory: start_offset -\(fmt(options.lookBackHours, 2)) h on every column, summit rates ==")
     var config = try EFDConfig.load(contentsOf: URL(fileURLWithPath: options.configPath))
-    for index in config.columns.indices { config.columns[index].startOffsetHours = -options.lookBackHours }
+    if let hours = options.lookBackHours {
+        say("== memory: start_offset -\(fmt(hours, 2)) h on every column, summit rates ==")
+        for index in config.columns.indices { config.columns[index].startOffsetHours = -hours }
+    } else {
+        let offsets = config.columns.compactMap(\.startOffsetHours)
+        say("== memory: the config's own start_offsets (\(offsets.count) columns, longest \(fmt(-(offsets.min() ?? 0), 2)) h), summit rates ==")
+    }
+    let lookBackHours = -(config.columns.compactMap(\.startOffsetHours).min() ?? 0)
     let rig = try await Rig.make(options: options, database: "efd_stream_bench_memory", config: config)
     printRates(rig)
-    let settings = EFDStreamSettings()
+    var settings = EFDStreamSettings()
+    settings.discoveryHorizon = .seconds(options.discoverySeconds)
     let metrics = EFDStreamMetrics(instrument: "LSSTCam")
     let worker = try rig.makeWorker(settings: settings, metrics: metrics)
     let engine = worker.engine
@@ -320,10 +331,10 @@ func runMemory(_ options: Options) async throws {
     say("baseline (worker running, nothing fed): VmRSS \(mib(baseline.rss)), VmHWM \(mib(baseline.hwm))")
 
     let horizons = seconds(settings.discoveryHorizon) + seconds(settings.reopenHorizon)
-    let span = options.lookBackHours * 3600 + horizons
+    let span = lookBackHours * 3600 + horizons
     let end = wallNow() - 1
     let start = end - span
-    say("feeding EFD time \(fmt(span / 60, 1)) min (look-back \(fmt(options.lookBackHours * 60, 0)) min + discovery and reopen horizons " +
+    say("feeding EFD time \(fmt(span / 60, 1)) min (look-back \(fmt(lookBackHours * 60, 0)) min + discovery and reopen horizons " +
         "\(fmt(horizons / 60, 0)) min), from now - \(fmt((wallNow() - start) / 60, 1)) min to now - 1 s, in chunks of \(fmt(options.chunkSeconds, 0)) s")
     var next = rig.topics.enumerated().map { start + Double($0.offset) * 0.0001 }
     var counts = Array(repeating: 0, count: rig.topics.count)
@@ -364,6 +375,7 @@ func runMemory(_ options: Options) async throws {
     let messages = Int(metricValue(text, "consdb_efd_messages") ?? -1)
     let samples = Int(metricValue(text, "consdb_efd_samples") ?? -1)
     let rejected = Int(metricValue(text, "consdb_efd_rejected") ?? -1)
+    let buffered = Int(metricValue(text, "consdb_efd_buffered_bytes") ?? -1)
     var expectedSamples = 0
     var largestPartitionBytes = 0
     var brokerBound = 0
@@ -383,6 +395,7 @@ func runMemory(_ options: Options) async throws {
         "(expected \(grouped(expectedSamples)) = messages x fields the engine reads per topic), rejected \(rejected)")
     say(messages == sent && samples == expectedSamples ? "check: every message sent was ingested and every field sample buffered"
         : "CHECK FAILED: ingested/buffered counts differ from what was sent")
+    say("topic buffers (consdb_efd_buffered_bytes, storage allocated): \(mib(buffered / 1024))")
     say("memory: baseline VmRSS \(mib(baseline.rss)); after the feed VmRSS \(mib(afterFeed.rss)), 3 s later \(mib(settled.rss)); " +
         "VmHWM \(mib(settled.hwm)); growth over baseline \(mib(settled.rss - baseline.rss)) (VmRSS), \(mib(settled.hwm - baseline.rss)) (VmHWM)")
     say("  (in-process, so this includes the mock broker's logs: at most min(bytes sent, 4 MiB) per partition = \(mib(brokerBound / 1024)) here, " +

@@ -60,7 +60,11 @@ public struct PackedSeriesUnpacker: Sendable {
         }
     }
 
-    /// Writes the held row (with the last spacing) and forgets it: the end of a batch query.
+    /// The time of the row held for its spacing, if any.
+    public var heldTime: Double? { held?.time }
+
+    /// Writes the held row (with the last spacing) and forgets it: the end of a batch query, or a window
+    /// closing on a topic that has stopped.
     public mutating func flush(into buffer: inout TopicBuffer) throws(TopicBufferError) {
         guard let row = held else { return }
         held = nil

@@ -37,6 +37,7 @@ public struct SummaryEngine: Sendable {
     /// `PackedSeries.bufferName(topic:)`, with one column per base name, filled by a `PackedSeriesUnpacker`.
     public let packedFields: [String: [String]]
     private let plans: [ColumnPlan]
+    private let reach: [String: (lookBack: Double, bucket: Double)]
 
     /// A config column resolved to buffer columns.
     struct ColumnPlan: Sendable {
@@ -81,6 +82,15 @@ public struct SummaryEngine: Sendable {
         self.topicFields = fields
         self.packedFields = packed
         self.plans = plans
+        var reach: [String: (lookBack: Double, bucket: Double)] = [:]
+        for column in config.columns {
+            for topic in column.topics {
+                let current = reach[topic.name] ?? (0, 0)
+                reach[topic.name] = (max(current.lookBack, -(column.startOffsetHours ?? 0) * 3600),
+                                     max(current.bucket, column.preAggregateInterval?.seconds ?? 0))
+            }
+        }
+        self.reach = reach
     }
 
     /// Empty buffers with the columns this engine reads: one per topic, and one more per packed topic for
@@ -100,6 +110,14 @@ public struct SummaryEngine: Sendable {
     public var longestLookBackHours: Double {
         -(config.columns.compactMap(\.startOffsetHours).min() ?? 0)
     }
+
+    /// How far before a window's begin `topic`'s samples are read (seconds, ≥ 0): the longest start offset of
+    /// a column that reads it.
+    public func lookBack(topic: String) -> Double { reach[topic]?.lookBack ?? 0 }
+
+    /// How far past a window's end `topic`'s samples can count (seconds, ≥ 0): pre-aggregated columns keep
+    /// the buckets that start in the window, so samples up to one bucket past the end.
+    public func bucketSlack(topic: String) -> Double { reach[topic]?.bucket ?? 0 }
 
     /// Summarizes `window` (UTC unix seconds, both ends included) for the exposure or visit tables.
     /// Topics without a buffer count as empty (their columns are NULL). `scratch` is reused between calls.

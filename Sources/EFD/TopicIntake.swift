@@ -92,6 +92,14 @@ public struct TopicIntake: Sendable {
         }
     }
 
+    /// Writes the held rows at or before `time` (a window ending then is about to be summarized: no row that
+    /// would give them their spacing has come, so they take the last one).
+    public mutating func flushHeld(through time: Double, into buffers: inout [String: TopicBuffer]) {
+        for topic in unpackers.keys where unpackers[topic]?.heldTime.map({ $0 <= time }) == true {
+            try? unpackers[topic]?.flush(into: &buffers[PackedSeries.bufferName(topic: topic), default: TopicBuffer(fields: [])])
+        }
+    }
+
     /// Forgets what is held for `topic` (its data is to be read again).
     public mutating func reset(_ topic: String) {
         unpackers[topic]?.reset()

@@ -9,16 +9,55 @@ enum CurlTransfer {
         _ = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
     }()
 
-    /// Collects the body through the write callback, refusing more than `limit` bytes.
+    /// Collects the body through the write callback, refusing more than `limit` bytes; with a consumer,
+    /// hands a 2xx body to it instead (other bodies are still collected: they explain the error).
     final class BodySink {
         var bytes: [UInt8] = []
         let limit: Int
         var exceeded = false
+        let consumer: (any FetchBodyConsumer)?
+        let handle: UnsafeMutableRawPointer
+        let isFile: Bool
+        /// Whether the body goes to the consumer: decided at its first byte, when the status is known.
+        var streams: Bool?
+        var streamed = 0
+        var consumerStopped = false
 
-        init(limit: Int) { self.limit = limit }
+        init(limit: Int, consumer: (any FetchBodyConsumer)?, handle: UnsafeMutableRawPointer, isFile: Bool) {
+            self.limit = limit
+            self.consumer = consumer
+            self.handle = handle
+            self.isFile = isFile
+        }
+
+        /// Takes one piece of the body; false stops the transfer.
+        func take(_ data: UnsafeMutableRawPointer, _ length: Int) -> Bool {
+            if let consumer {
+                if streams == nil {
+                    var status = 0
+                    _ = consdb_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+                    streams = isFile || (200...299).contains(status)
+                }
+                if streams == true {
+                    streamed += length
+                    guard streamed <= limit else { exceeded = true; return false }
+                    guard consumer.receive(UnsafeRawBufferPointer(start: data, count: length)) else {
+                        consumerStopped = true
+                        return false
+                    }
+                    return true
+                }
+            }
+            guard bytes.count + length <= limit else {
+                exceeded = true
+                return false
+            }
+            data.withMemoryRebound(to: UInt8.self, capacity: length) { bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: length)) }
+            return true
+        }
     }
 
-    static func perform(_ request: FetchRequest) -> Result<FetchResponse, FetchError> {
+    static func perform(_ request: FetchRequest, consumer: (any FetchBodyConsumer)? = nil) -> Result<FetchResponse, FetchError> {
         _ = globalInit
         guard let handle = curl_easy_init() else {
             return .failure(FetchError(.transport(code: -1), url: request.url, message: "curl_easy_init failed"))
@@ -26,7 +65,7 @@ enum CurlTransfer {
         defer { curl_easy_cleanup(handle) }
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
-        let sink = BodySink(limit: request.maxBodyBytes)
+        let sink = BodySink(limit: request.maxBodyBytes, consumer: consumer, handle: handle, isFile: request.url.hasPrefix("file:"))
         let context = Unmanaged.passRetained(sink)
         defer { context.release() }
 
@@ -59,12 +98,8 @@ enum CurlTransfer {
             guard let data, let context else { return 0 }
             let sink = Unmanaged<BodySink>.fromOpaque(context).takeUnretainedValue()
             let length = size * count
-            guard sink.bytes.count + length <= sink.limit else {
-                sink.exceeded = true
-                return 0  // makes libcurl stop with CURLE_WRITE_ERROR
-            }
-            data.withMemoryRebound(to: UInt8.self, capacity: length) { sink.bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: length)) }
-            return length
+            // 0 makes libcurl stop with CURLE_WRITE_ERROR.
+            return sink.take(UnsafeMutableRawPointer(data), length) ? length : 0
         })
         set(consdb_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context.toOpaque()))
 
@@ -95,6 +130,9 @@ enum CurlTransfer {
         }
 
         let code = curl_easy_perform(handle)
+        if sink.consumerStopped {
+            return .failure(FetchError(.invalidResponse, url: request.url, message: "the body's consumer stopped the transfer"))
+        }
         if sink.exceeded || code == CURLE_FILESIZE_EXCEEDED {
             return .failure(FetchError(.tooLarge(limit: request.maxBodyBytes), url: request.url, message: "body larger than \(request.maxBodyBytes) bytes"))
         }

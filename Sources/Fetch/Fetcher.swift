@@ -108,12 +108,37 @@ public struct Fetcher: Sendable {
         }
     }
 
+    /// Performs `request` once (no retries: a transfer that failed part-way has already delivered part of
+    /// the body, so only the caller can decide to start over), handing a 2xx body to `consumer` piece by
+    /// piece instead of collecting it; ``FetchRequest/maxBodyBytes`` still bounds the body. The returned
+    /// response has an empty body. A non-2xx answer throws ``FetchError/Kind/httpStatus(_:)`` with its body;
+    /// a consumer that stops the transfer makes it throw ``FetchError/Kind/invalidResponse``.
+    public func stream(_ request: FetchRequest, to consumer: any FetchBodyConsumer) async throws(FetchError) -> FetchResponse {
+        switch await Self.run(request, consumer: ConsumerHandOff(consumer: consumer)) {
+        case .success(let response) where (200...299).contains(response.status):
+            return response
+        case .success(let response):
+            throw FetchError(.httpStatus(response.status), url: request.url, message: "HTTP \(response.status)", body: response.body)
+        case .failure(let error):
+            throw error
+        }
+    }
+
+    /// Carries a consumer to the transfer's thread. @unchecked Sendable: only the transfer uses the
+    /// consumer while it runs, and `stream` resumes its caller only after the transfer has ended (the
+    /// continuation orders the two), so the consumer is never used from two threads at once.
+    private struct ConsumerHandOff: @unchecked Sendable {
+        let consumer: any FetchBodyConsumer
+    }
+
     /// Each transfer gets a serial queue of its own: serial queues overcommit (libdispatch gives them a
     /// thread when all are busy), while a concurrent queue shares the width-limited pool that Swift's
     /// async tasks also run on, so blocked transfers would starve them.
-    private static func run(_ request: FetchRequest) async -> Result<FetchResponse, FetchError> {
+    private static func run(_ request: FetchRequest, consumer: ConsumerHandOff? = nil) async -> Result<FetchResponse, FetchError> {
         await withCheckedContinuation { continuation in
-            DispatchQueue(label: "consdb.fetch.transfer").async { continuation.resume(returning: CurlTransfer.perform(request)) }
+            DispatchQueue(label: "consdb.fetch.transfer").async {
+                continuation.resume(returning: CurlTransfer.perform(request, consumer: consumer?.consumer))
+            }
         }
     }
 }

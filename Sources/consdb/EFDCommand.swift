@@ -14,8 +14,48 @@ struct EFDCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "efd",
         abstract: "Summarize EFD telemetry per exposure and per visit.",
-        subcommands: [EFDStreamCommand.self]
+        subcommands: [EFDStreamCommand.self, EFDBatchCommand.self]
     )
+}
+
+/// What the EFD commands share: the instrument's name, the column config, and the schemas' check.
+enum EFDCommandSupport {
+    /// The instrument's schema suffix (`latiss` for `--instrument LATISS`).
+    static func schemaName(_ instrument: String) throws -> String {
+        let name = instrument.lowercased()
+        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+            throw SettingError("--instrument", "must be letters, digits and _; got '\(instrument)'")
+        }
+        return name
+    }
+
+    /// Loads the column config; a bad config prints every problem and exits with status 2.
+    static func loadConfig(_ path: String) throws -> EFDConfig {
+        guard FileManager.default.fileExists(atPath: path) else { throw SettingError("--config", "names a file that does not exist: \(path)") }
+        do { return try EFDConfig.load(contentsOf: URL(fileURLWithPath: path)) } catch {
+            FileHandle.standardError.write(Data("consdb: \(error.description)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    /// Both schemas must exist, and efd_<instrument> must have every column the config writes.
+    static func checkSchemas(pool: ConnectionPool, instrument: String, configPath: String, config: EFDConfig) async throws {
+        let name = try schemaName(instrument)
+        let cdbSchema = "cdb_\(name)", efdSchema = "efd_\(name)"
+        let (cdb, efd) = try await pool.withConnection { connection in
+            (try await Catalog.load(schema: cdbSchema, on: connection), try await Catalog.load(schema: efdSchema, on: connection))
+        }
+        guard cdb?.tables["exposure"] != nil else { throw SettingError("--instrument", "has no \(cdbSchema).exposure table to read exposures from") }
+        guard let efd else {
+            throw SettingError("--config", "has no schema yet: run consdb schema apply --efd-config \(configPath) --instrument \(instrument)")
+        }
+        for table in EFDTable.allCases {
+            let missing = (table.isUnpivoted ? [] : config.columns(for: table)).map(\.name).filter { efd.tables[table.rawValue]?.column($0) == nil }
+            guard efd.tables[table.rawValue] != nil, missing.isEmpty else {
+                throw SettingError("--config", "names columns \(efdSchema).\(table.rawValue) lacks (\(missing.prefix(5).joined(separator: ", "))...): re-run consdb schema apply --efd-config")
+            }
+        }
+    }
 }
 
 struct EFDStreamCommand: AsyncParsableCommand {
@@ -31,7 +71,8 @@ struct EFDStreamCommand: AsyncParsableCommand {
             Environment: CONSDB_DATABASE_URL; KAFKA_BOOTSTRAP, KAFKA_GROUP_ID (default consdb-efd-<instrument>), \
             KAFKA_USERNAME, KAFKA_PASSWORD, KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM; SCHEMA_URL, \
             SCHEMA_USERNAME, SCHEMA_PASSWORD; EFD_LATENESS_SECONDS (5), EFD_MAX_WAIT_SECONDS (60), \
-            EFD_VISIT_FILTER_COLUMN; CONSDB_METRICS_PORT (9090, 0 = off).
+            EFD_DISCOVERY_HORIZON_SECONDS (600: telemetry kept for exposures not yet in ConsDB; memory grows with \
+            it), EFD_VISIT_FILTER_COLUMN; CONSDB_METRICS_PORT (9090, 0 = off).
             """
     )
 
@@ -55,16 +96,8 @@ struct EFDStreamCommand: AsyncParsableCommand {
             let settings = try common.settings()
             let logger = try common.bootstrapLogging(settings)
             let url = try settings.databaseURL(flag: common.databaseURL)
-            let name = instrument.lowercased()
-            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
-                throw SettingError("--instrument", "must be letters, digits and _; got '\(instrument)'")
-            }
-            guard FileManager.default.fileExists(atPath: config) else { throw SettingError("--config", "names a file that does not exist: \(config)") }
-            let efdConfig: EFDConfig
-            do { efdConfig = try EFDConfig.load(contentsOf: URL(fileURLWithPath: config)) } catch let error as EFDConfigError {
-                FileHandle.standardError.write(Data("consdb: \(error.description)\n".utf8))
-                throw ExitCode(2)
-            }
+            let name = try EFDCommandSupport.schemaName(instrument)
+            let efdConfig = try EFDCommandSupport.loadConfig(config)
             // Cooperative rebalances move only the partitions that change owner: every partition moved costs
             // its topic's buffered history.
             let kafka = try WorkerSetup.kafka(settings, defaultGroup: "consdb-efd-\(name)", defaultAssignment: .cooperativeSticky)
@@ -74,13 +107,16 @@ struct EFDStreamCommand: AsyncParsableCommand {
             let maximumWait = try settings.positiveDouble("EFD_MAX_WAIT_SECONDS", default: 60)
             guard lateness <= 3600 else { throw SettingError("EFD_LATENESS_SECONDS", "must be at most 3600; got \(lateness)") }
             guard maximumWait <= 86400 else { throw SettingError("EFD_MAX_WAIT_SECONDS", "must be at most 86400; got \(maximumWait)") }
+            let discovery = try settings.positiveDouble("EFD_DISCOVERY_HORIZON_SECONDS", default: 600)
+            guard discovery >= 10, discovery <= 86400 else { throw SettingError("EFD_DISCOVERY_HORIZON_SECONDS", "must be 10 to 86400; got \(discovery)") }
+            streamSettings.discoveryHorizon = .seconds(discovery)
             streamSettings.lateness = .seconds(lateness)
             streamSettings.maximumWait = .seconds(maximumWait)
             let port = try WorkerSetup.metricsPort(flag: metricsPort, settings)
 
             let pool = ConnectionPool(configuration: .init(conninfo: url, maxConnections: 4), logger: logger)
             let efdSchema = "efd_\(name)"
-            try await checkSchemas(pool: pool, cdbSchema: "cdb_\(name)", efdSchema: efdSchema, config: efdConfig)
+            try await EFDCommandSupport.checkSchemas(pool: pool, instrument: instrument, configPath: config, config: efdConfig)
             let consumer = try KafkaConsumer.make(configuration: kafka, logger: logger)
             let metrics = EFDStreamMetrics(instrument: instrument)
             let worker = EFDStreamWorker(
@@ -92,23 +128,6 @@ struct EFDStreamCommand: AsyncParsableCommand {
                                       exposition: { metrics.exposition() }, isReady: { !metrics.isPaused }, logger: logger)
             await consumer.close()
             await pool.shutdown()
-        }
-    }
-
-    /// Both schemas must exist, and efd_<instrument> must have every column the config writes.
-    private func checkSchemas(pool: ConnectionPool, cdbSchema: String, efdSchema: String, config: EFDConfig) async throws {
-        let (cdb, efd) = try await pool.withConnection { connection in
-            (try await Catalog.load(schema: cdbSchema, on: connection), try await Catalog.load(schema: efdSchema, on: connection))
-        }
-        guard cdb?.tables["exposure"] != nil else { throw SettingError("--instrument", "has no \(cdbSchema).exposure table to read exposures from") }
-        guard let efd else {
-            throw SettingError("--config", "has no schema yet: run consdb schema apply --efd-config \(self.config) --instrument \(instrument)")
-        }
-        for table in [EFDTable.exposure, .visit] {
-            let missing = config.columns(for: table).map(\.name).filter { efd.tables[table.rawValue]?.column($0) == nil }
-            guard missing.isEmpty else {
-                throw SettingError("--config", "names columns \(efdSchema).\(table.rawValue) lacks (\(missing.prefix(5).joined(separator: ", "))...): re-run consdb schema apply --efd-config")
-            }
         }
     }
 }

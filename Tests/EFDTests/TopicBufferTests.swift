@@ -61,7 +61,7 @@ struct TopicBufferTests {
         #expect(b.time(at: 0) == 10)
         #expect(b.value(at: 0, field: 0) == 20)
         #expect(b.range(from: 10, through: 12) == 0..<3)
-        // Past the compaction threshold (more than half dead) and beyond.
+        // Past the compaction threshold (more than a quarter dead) and beyond.
         b.dropSamples(before: 60.5)
         #expect(b.count == 39)
         #expect(b.times.first == 61)
@@ -76,6 +76,23 @@ struct TopicBufferTests {
         #expect(b.times == [5])
         b.dropSamples(before: nan)
         #expect(b.count == 1)
+    }
+
+    @Test func aSlidingWindowKeepsStorageNearWhatIsRetained() throws {
+        // A stream's buffer: one sample appended per step, everything older than 10,000 steps dropped.
+        var b = TopicBuffer(fields: ["a", "b"])
+        var largest = 0
+        for step in 0..<200_000 {
+            try b.append(time: Double(step), values: [1, 2])
+            b.dropSamples(before: Double(step - 10_000))
+            if step > 20_000 { largest = max(largest, b.storageBytes) }
+        }
+        #expect(b.count == 10_001)
+        // Retained: 10,001 samples × 3 columns × 8 bytes = 240 kB. Storage stays within 1.6 times that
+        // (doubling growth and half-dead storage would allow 4 times).
+        let retained = 10_001 * 3 * 8
+        #expect(largest <= retained * 8 / 5, "largest storage \(largest) bytes for \(retained) retained")
+        #expect(b.times.first == 189_999 && b.times.last == 199_999)
     }
 
     @Test func appendRefusesBadRows() throws {

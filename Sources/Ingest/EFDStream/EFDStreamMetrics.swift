@@ -10,6 +10,7 @@ public final class EFDStreamMetrics: Sendable {
     let openWindows: Gauge
     let lag: Gauge
     let ownedTopics: Gauge
+    let bufferedBytes: Gauge
     let windowLatency: DurationHistogram
     let closeToCommit: DurationHistogram
     let pauses: PauseTracker
@@ -26,6 +27,7 @@ public final class EFDStreamMetrics: Sendable {
         rejected = registry.makeCounter(descriptor: descriptor("consdb_efd_rejected", "total", "Messages sent to the dead-letter table"), labels: labels)
         openWindows = registry.makeGauge(descriptor: descriptor("consdb_efd_open_windows", "", "Exposure and visit windows waiting to close"), labels: labels)
         ownedTopics = registry.makeGauge(descriptor: descriptor("consdb_efd_owned_topics", "", "Topics whose every partition this replica consumes (it writes their columns)"), labels: labels)
+        bufferedBytes = registry.makeGauge(descriptor: descriptor("consdb_efd_buffered", "bytes", "Memory held by the topic buffers (sample storage allocated)"), labels: labels)
         lag = registry.makeGauge(descriptor: descriptor("consdb_efd_consumer_lag", "messages", "Messages not yet consumed, summed over partitions"), labels: labels)
         windowLatency = registry.makeDurationHistogram(
             descriptor: descriptor("consdb_efd_window_latency", "seconds", "From a window's end to its row committed"), labels: labels,

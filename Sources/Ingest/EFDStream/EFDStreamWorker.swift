@@ -149,6 +149,7 @@ public final class EFDStreamWorker: Sendable {
                 break
             }
             metrics.openWindows.set(Double(state.windows.openCount))
+            metrics.bufferedBytes.set(Double(state.buffers.values.reduce(0) { $0 + $1.storageBytes }))
             if batch.isEmpty { try? await Task.sleep(for: settings.tick) }
         }
         await commit(&state, now: Date().timeIntervalSince1970)
@@ -313,6 +314,7 @@ public final class EFDStreamWorker: Sendable {
             let waited = now - max(window.span.end, entry.learnedAt)
             guard dataComplete || (caughtUp && waited >= maximumWait) || waited >= 10 * maximumWait else { continue }
             let readyAt = ContinuousClock.now
+            state.intake.flushHeld(through: window.span.end, into: &state.buffers)
             var summary = engine.summarize(window.span, kind: window.kind, buffers: state.buffers, scratch: &state.scratch)
             // Only the columns of topics this replica consumes, and whose data it has from far enough back:
             // other replicas fill the rest of the row, and a row is never overwritten from partial data.

@@ -66,21 +66,51 @@ public struct WindowSource: Sendable {
     /// Windows of exposures (and visits) that ended at or after `since` (UTC unix seconds).
     public func windows(endingAfter since: Double, on connection: Connection) async throws -> [ObservationWindow] {
         // obs_end is TAI; compare in TAI.
-        let sinceTAI = TAITimestamp(taiUnixSeconds: LeapSeconds.taiUnixSeconds(fromUTCUnixSeconds: since))?.isoText ?? "1970-01-01T00:00:00"
+        try await windows(where: "obs_end >= \(Self.tai(since))::timestamp", on: connection)
+    }
+
+    /// Windows of exposures (and visits) that begin in `[from, before)` (UTC unix seconds): a batch task's.
+    public func windows(beginningFrom from: Double, before: Double, on connection: Connection) async throws -> [ObservationWindow] {
+        try await windows(where: "obs_start >= \(Self.tai(from))::timestamp AND obs_start < \(Self.tai(before))::timestamp", on: connection)
+    }
+
+    /// Windows of exposures (and visits) that ended after `since` and have no row in `efdSchema`'s
+    /// `exposure_efd` (`visit1_efd`): what the failure monitor queues again.
+    public func windowsWithoutRows(endingAfter since: Double, efdSchema: String, on connection: Connection) async throws -> [ObservationWindow] {
+        let condition: (WindowKind) -> SQL = { kind in
+            let table = kind == .exposure ? "exposure_efd" : "visit1_efd"
+            return """
+                obs_end >= \(Self.tai(since))::timestamp AND NOT EXISTS (
+                    SELECT 1 FROM \(SQL.qualified(efdSchema, table)) x WHERE x.day_obs = w.day_obs AND x.seq_num = w.seq_num)
+                """
+        }
+        return try await windows(where: condition, on: connection)
+    }
+
+    private func windows(where condition: SQL, on connection: Connection) async throws -> [ObservationWindow] {
+        try await windows(where: { _ in condition }, on: connection)
+    }
+
+    private func windows(where condition: (WindowKind) -> SQL, on connection: Connection) async throws -> [ObservationWindow] {
         var windows: [ObservationWindow] = []
         let exposures = try await connection.query("""
-            SELECT exposure_id, day_obs, seq_num, obs_start, obs_end FROM \(SQL.qualified(schema, "exposure"))
-            WHERE obs_start IS NOT NULL AND obs_end IS NOT NULL AND obs_end >= \(sinceTAI)::timestamp
+            SELECT exposure_id, day_obs, seq_num, obs_start, obs_end FROM \(SQL.qualified(schema, "exposure")) w
+            WHERE obs_start IS NOT NULL AND obs_end IS NOT NULL AND \(condition(.exposure))
             """)
         windows += exposures.rows.compactMap { Self.window(.exposure, $0) }
         var visitQuery: SQL = """
-            SELECT visit_id, day_obs, seq_num, obs_start, obs_end FROM \(SQL.qualified(schema, "visit1"))
-            WHERE obs_start IS NOT NULL AND obs_end IS NOT NULL AND obs_end >= \(sinceTAI)::timestamp
+            SELECT visit_id, day_obs, seq_num, obs_start, obs_end FROM \(SQL.qualified(schema, "visit1")) w
+            WHERE obs_start IS NOT NULL AND obs_end IS NOT NULL AND \(condition(.visit))
             """
         if let visitFilterColumn { visitQuery.append(" AND \(identifier: visitFilterColumn)") }
         let visits = try await connection.query(visitQuery)
         windows += visits.rows.compactMap { Self.window(.visit, $0) }
         return windows
+    }
+
+    /// UTC unix seconds as the TAI `timestamp` text ConsDB stores.
+    static func tai(_ utc: Double) -> String {
+        TAITimestamp(taiUnixSeconds: LeapSeconds.taiUnixSeconds(fromUTCUnixSeconds: utc))?.isoText ?? "1970-01-01T00:00:00"
     }
 
     static func window(_ kind: WindowKind, _ row: [String?]) -> ObservationWindow? {

@@ -15,16 +15,13 @@ struct StreamState {
     var committed: [KafkaTopicPartition: Int64] = [:]
     var windows = StreamWindows()
     var scratch = SampleSelection()
-    /// Look-back (seconds) of each topic: the longest start offset of a column that reads it.
-    let lookBacks: [String: Double]
     /// Topics of each column.
     let columnTopics: [String: [String]]
     /// How far before a window's start each column reads (its start offset, and the bucket a pre-aggregated
     /// window's start falls in).
     let columnReach: [String: Double]
-    /// Pre-aggregated columns count samples up to one bucket past the end: per topic, the longest bucket.
-    let bucketSlacks: [String: Double]
     private let emptyBuffers: [String: TopicBuffer]
+    private let engine: SummaryEngine
 
     init(engine: SummaryEngine, registry: SchemaRegistryClient) {
         intake = TopicIntake(engine: engine, rowTimeToUTC: { LeapSeconds.utcUnixSeconds(fromTAIUnixSeconds: $0) })
@@ -34,29 +31,22 @@ struct StreamState {
         }))
         buffers = engine.makeBuffers()
         emptyBuffers = buffers
-        var lookBacks: [String: Double] = [:]
+        self.engine = engine
         var columnTopics: [String: [String]] = [:]
         var columnReach: [String: Double] = [:]
-        var bucketSlacks: [String: Double] = [:]
         for column in engine.config.columns {
             let lookBack = -(column.startOffsetHours ?? 0) * 3600
             let bucket = column.preAggregateInterval?.seconds ?? 0
             columnTopics[column.name] = column.topics.map(\.name)
             columnReach[column.name] = lookBack + bucket
-            for topic in column.topics {
-                lookBacks[topic.name] = max(lookBacks[topic.name] ?? 0, lookBack)
-                bucketSlacks[topic.name] = max(bucketSlacks[topic.name] ?? 0, bucket)
-            }
         }
-        self.lookBacks = lookBacks
         self.columnTopics = columnTopics
         self.columnReach = columnReach
-        self.bucketSlacks = bucketSlacks
     }
 
-    func lookBack(_ topic: String) -> Double { lookBacks[topic] ?? 0 }
+    func lookBack(_ topic: String) -> Double { engine.lookBack(topic: topic) }
 
-    func bucketSlack(_ topic: String) -> Double { bucketSlacks[topic] ?? 0 }
+    func bucketSlack(_ topic: String) -> Double { engine.bucketSlack(topic: topic) }
 
     /// Whether this replica may write `column` for a window that begins at `begin`: it holds every
     /// partition of every topic the column reads, and their data covers what the column reads before the
