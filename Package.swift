@@ -109,6 +109,7 @@ let package = Package(
             name: "consdb",
             dependencies: [
                 "Kafka",
+                "InfluxDB",
                 "Postgres",
                 "Felis",
                 "API",

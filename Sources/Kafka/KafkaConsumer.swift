@@ -96,6 +96,18 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// Reads `offsets`' partitions from the given offsets, outside the group's rebalances (a replay by
+    /// time: nothing is committed for them unless asked). Replaces the assignment; do not mix with
+    /// ``subscribe(topics:)`` on the same consumer.
+    public func assign(_ offsets: [KafkaTopicPartition: Int64]) async throws {
+        try await onPollThread("assign") { [core] handle in
+            let sorted = offsets.sorted { $0.key < $1.key }
+            let list = RDKafkaTopicPartitionList(sorted.map { ($0.key, $0.value) })
+            try KafkaError.check(rd_kafka_assign(handle, list.pointer), operation: "assign")
+            core.assign(sorted.map(\.key), replacing: true)
+        }
+    }
+
     /// Stops fetching `partitions` until ``resume(_:)``. Messages of theirs already fetched are held back.
     /// A pause does not survive the partition being revoked.
     public func pause(_ partitions: [KafkaTopicPartition]) async throws {

@@ -3,6 +3,7 @@ import Avro
 import EFD
 import Fetch
 import Foundation
+import InfluxDB
 import Ingest
 import Kafka
 import Logging
@@ -15,7 +16,9 @@ struct DevTelemetryCommand: AsyncParsableCommand {
         discussion: """
             Registers a SAL-shaped Avro schema per topic with the registry (SCHEMA_URL) and sends Confluent-framed \
             messages to KAFKA_BOOTSTRAP in real time: mount and accelerometer topics at 50 Hz, hexapods every \
-            5 s, the rest at 1 Hz, one message per salIndex for indexed sensors.
+            5 s, the rest at 1 Hz, one message per salIndex for indexed sensors. With --efd-url, writes the same \
+            telemetry into that InfluxDB too (database efd, created if missing), as the EFD's Telegraf would, so \
+            that `consdb efd batch` can summarize it later.
             """
     )
 
@@ -30,6 +33,9 @@ struct DevTelemetryCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Schema registry URL (else SCHEMA_URL).")
     var registry: String?
+
+    @Option(name: .long, help: "Also write the telemetry into this InfluxDB (base URL, database efd), as the EFD does.")
+    var efdURL: String?
 
     @Option(name: .long, help: "Stop after this many seconds (default: run until stopped).")
     var duration: Double?
@@ -54,6 +60,14 @@ struct DevTelemetryCommand: AsyncParsableCommand {
             kafka.linger = .milliseconds(5)
             let producer = try KafkaProducer.make(configuration: kafka, logger: logger)
             logger.info("producing demo telemetry", metadata: ["event": "dev.telemetry.start", "topics": "\(telemetry.topics.count)"])
+            let influx = try efdURL.map { url in
+                do { return try InfluxClient(settings: InfluxSettings(url: url, database: "efd"), logger: logger) } catch {
+                    throw SettingError("--efd-url", "\(error)")
+                }
+            }
+            if let influx { try await influx.createDatabase("efd") }
+            var lines: [String] = []
+            var lastWrite = Date().timeIntervalSince1970
             let encoder = AvroEncoder()
             let start = Date().timeIntervalSince1970
             var next = telemetry.topics.map { _ in start }
@@ -66,11 +80,18 @@ struct DevTelemetryCommand: AsyncParsableCommand {
                         for index in topic.indices.isEmpty ? [nil] : topic.indices.map(Optional.some) {
                             let value = telemetry.value(topic, utc: next[position], index: index)
                             batch.append(KafkaOutgoingMessage(topic: topic.name, key: [], value: try encoder.encodeFrame(value, as: topic.schema, schemaID: schemaIDs[topic.name]!)))
+                            if influx != nil, let line = EFDLineProtocol.line(topic: topic.name, record: value) { lines.append(line) }
                         }
                         next[position] += 1 / topic.rate
                     }
                 }
                 if !batch.isEmpty { _ = try await producer.send(batch) }
+                // Telegraf writes the EFD in batches; once a second here.
+                if let influx, now - lastWrite >= 1, !lines.isEmpty {
+                    try await influx.write(lineProtocol: lines.joined(separator: "\n"))
+                    lines.removeAll(keepingCapacity: true)
+                    lastWrite = now
+                }
                 try await Task.sleep(for: .seconds(tick))
             }
             await producer.close()

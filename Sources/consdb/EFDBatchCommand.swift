@@ -3,6 +3,7 @@ import EFD
 import Foundation
 import InfluxDB
 import Ingest
+import Kafka
 import Logging
 import Postgres
 import Synchronization
@@ -26,7 +27,8 @@ struct EFDBatchCommand: AsyncParsableCommand {
             Exit status: 0 when every task is done, 1 when some failed, 2 for a bad setting.
 
             Environment: CONSDB_DATABASE_URL; EFD_URL (InfluxDB, e.g. http://host:8086), EFD_DATABASE (efd), \
-            EFD_USERNAME, EFD_PASSWORD; EFD_VISIT_FILTER_COLUMN.
+            EFD_USERNAME, EFD_PASSWORD; with --source kafka: KAFKA_BOOTSTRAP, KAFKA_USERNAME, KAFKA_PASSWORD, \
+            KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, SCHEMA_URL; EFD_VISIT_FILTER_COLUMN.
             """
     )
 
@@ -81,6 +83,9 @@ struct EFDBatchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A boolean column of visit1 that marks the exposures that are visits (else EFD_VISIT_FILTER_COLUMN; default all).")
     var visitFilter: String?
 
+    @Option(name: .long, help: "Where the history is read: influxdb (EFD_URL) or kafka (KAFKA_BOOTSTRAP, SCHEMA_URL: telemetry still retained).")
+    var source: String = "influxdb"
+
     @Flag(name: .long, help: "List the tasks that would be queued (or are unfinished, with --resume) and exit.")
     var dryRun = false
 
@@ -92,6 +97,7 @@ struct EFDBatchCommand: AsyncParsableCommand {
         if start != nil || end != nil {
             guard start != nil, end != nil else { throw ValidationError("--start and --end go together") }
         }
+        guard ["influxdb", "kafka"].contains(source) else { throw ValidationError("--source must be influxdb or kafka") }
         guard maxAttempts > 0, maxAttempts <= 100 else { throw ValidationError("--max-attempts must be 1 to 100") }
         guard days > 0, days <= 3650 else { throw ValidationError("--days must be more than 0 and at most 3650") }
     }
@@ -168,7 +174,18 @@ struct EFDBatchCommand: AsyncParsableCommand {
             logger.info("tasks queued", metadata: ["event": "efd.batch.queued", "tasks": "\(queued.count)", "of": "\(intervals.count)"])
         }
 
-        let history = InfluxHistory(client: try Self.influx(settings, logger: logger))
+        let history: any TelemetryHistory
+        var replayConsumer: KafkaConsumer?
+        if source == "kafka" {
+            // A group of its own that never commits: a replay reads by time, not from committed offsets.
+            var kafka = try WorkerSetup.kafka(settings, defaultGroup: "consdb-efd-batch-\(name)")
+            kafka.groupID = "consdb-efd-batch-\(name)-\(UUID().uuidString.prefix(8).lowercased())"
+            let consumer = try KafkaConsumer.make(configuration: kafka, logger: logger)
+            replayConsumer = consumer
+            history = KafkaHistory(consumer: consumer, registry: try WorkerSetup.registry(settings).client)
+        } else {
+            history = InfluxHistory(client: try Self.influx(settings, logger: logger))
+        }
         let worker = EFDBatchWorker(engine: SummaryEngine(config: efdConfig), queue: queue, pool: pool, history: history, instrument: name,
                                     cdbSchema: "cdb_\(name)", efdSchema: "efd_\(name)", visitFilterColumn: windows.visitFilterColumn,
                                     settings: batchSettings, logger: logger)
@@ -182,6 +199,7 @@ struct EFDBatchCommand: AsyncParsableCommand {
         }, stop: { worker.stop() }, metricsPort: 0, exposition: { "" }, isReady: { true }, logger: logger)
         progress.finish()
         let report = outcome.withLock { $0 }
+        if let replayConsumer { await replayConsumer.close() }
         let states = try await queue.counts(instrument: name)
         let summary = EFDBatchSummary(report: report, queue: states)
         FileHandle.standardError.write(Data((summary.text + "\n").utf8))
