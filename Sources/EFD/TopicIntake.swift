@@ -87,16 +87,24 @@ public struct TopicIntake: Sendable {
 
     /// Writes every packed topic's held row: the end of a batch read.
     public mutating func flush(into buffers: inout [String: TopicBuffer]) {
-        for topic in unpackers.keys {
-            try? unpackers[topic]?.flush(into: &buffers[PackedSeries.bufferName(topic: topic), default: TopicBuffer(fields: [])])
-        }
+        flushHeld(through: .infinity, into: &buffers)
     }
 
     /// Writes the held rows at or before `time` (a window ending then is about to be summarized: no row that
     /// would give them their spacing has come, so they take the last one).
     public mutating func flushHeld(through time: Double, into buffers: inout [String: TopicBuffer]) {
-        for topic in unpackers.keys where unpackers[topic]?.heldTime.map({ $0 <= time }) == true {
-            try? unpackers[topic]?.flush(into: &buffers[PackedSeries.bufferName(topic: topic), default: TopicBuffer(fields: [])])
+        // Plain copies in and out: the optimizer of Swift 6.3 crashed on the in-place form (`unpackers[topic]?
+        // .flush(into: &buffers[...])` inside a loop over the keys) in release builds.
+        let due = unpackers.filter { $0.value.heldTime.map { $0 <= time } ?? false }.map(\.key)
+        for topic in due {
+            guard var unpacker = unpackers.removeValue(forKey: topic) else { continue }
+            let name = PackedSeries.bufferName(topic: topic)
+            // Taken out of the dictionary so that the append does not copy the whole buffer.
+            var buffer = buffers.removeValue(forKey: name) ?? TopicBuffer(fields: unpacker.bases)
+            // Only a non-finite row time can fail, and `add` refused those.
+            try? unpacker.flush(into: &buffer)
+            buffers[name] = buffer
+            unpackers[topic] = unpacker
         }
     }
 
