@@ -24,7 +24,7 @@ struct EFDBatchCommand: AsyncParsableCommand {
             Modes: a range (--start, --end; running it again resumes it, --redo computes done intervals again); --resume (only the unfinished tasks); --cron (the finished intervals \
             of the last --cron-window not done yet, for a Kubernetes CronJob); --failure-monitor (exposures and \
             visits of the last --days days without EFD rows, queued again). --dry-run lists the tasks instead.
-            Exit status: 0 when every task is done, 1 when some failed, 2 for a bad setting.
+            Exit status: 0 when every task is done, 1 when some failed, 2 for a bad setting, 64 for bad options.
 
             Environment: CONSDB_DATABASE_URL; EFD_URL (InfluxDB, e.g. http://host:8086), EFD_DATABASE (efd), \
             EFD_USERNAME, EFD_PASSWORD; with --source kafka: KAFKA_BOOTSTRAP, KAFKA_USERNAME, KAFKA_PASSWORD, \
@@ -35,11 +35,10 @@ struct EFDBatchCommand: AsyncParsableCommand {
     @OptionGroup var options: SettingsOptions
     var common: CommonOptions { options.common }
 
-    @Option(name: .long, help: "Instrument (schemas cdb_<instrument> and efd_<instrument>).")
-    var instrument: String
-
-    @Option(name: .long, help: "Transformed-EFD column config (the reference's YAML format).")
-    var config: String
+    @OptionGroup var target: EFDTargetOptions
+    var instrument: String { target.instrument }
+    var config: String { target.config }
+    var visitFilter: String? { target.visitFilter }
 
     @Option(name: .long, help: "Start of the range, UTC (YYYY-MM-DDTHH:MM:SS[.fff][Z]).")
     var start: String?
@@ -80,8 +79,6 @@ struct EFDBatchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "How long a claimed task is held without renewal (renewed every third of it while it runs).")
     var lease: String = "10m"
 
-    @Option(name: .long, help: "A boolean column of visit1 that marks the exposures that are visits (else EFD_VISIT_FILTER_COLUMN; default all).")
-    var visitFilter: String?
 
     @Option(name: .long, help: "Where the history is read: influxdb (EFD_URL) or kafka (KAFKA_BOOTSTRAP, SCHEMA_URL: telemetry still retained).")
     var source: String = "influxdb"

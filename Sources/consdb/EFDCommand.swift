@@ -18,6 +18,18 @@ struct EFDCommand: AsyncParsableCommand {
     )
 }
 
+/// The options every EFD command takes: which instrument, which column config, which exposures are visits.
+struct EFDTargetOptions: ParsableArguments {
+    @Option(name: .long, help: "Instrument (schemas cdb_<instrument> and efd_<instrument>).")
+    var instrument: String
+
+    @Option(name: .long, help: "Transformed-EFD column config (the reference's YAML format).")
+    var config: String
+
+    @Option(name: .long, help: "A boolean column of visit1 that marks the exposures that are visits (else EFD_VISIT_FILTER_COLUMN; default all).")
+    var visitFilter: String?
+}
+
 /// What the EFD commands share: the instrument's name, the column config, and the schemas' check.
 enum EFDCommandSupport {
     /// The instrument's schema suffix (`latiss` for `--instrument LATISS`).
@@ -79,14 +91,11 @@ struct EFDStreamCommand: AsyncParsableCommand {
     @OptionGroup var options: SettingsOptions
     var common: CommonOptions { options.common }
 
-    @Option(name: .long, help: "Instrument (schemas cdb_<instrument> and efd_<instrument>).")
-    var instrument: String
+    @OptionGroup var target: EFDTargetOptions
+    var instrument: String { target.instrument }
+    var config: String { target.config }
+    var visitFilter: String? { target.visitFilter }
 
-    @Option(name: .long, help: "Transformed-EFD column config (the reference's YAML format).")
-    var config: String
-
-    @Option(name: .long, help: "A boolean column of visit1 that marks the exposures that are visits (else EFD_VISIT_FILTER_COLUMN; default all).")
-    var visitFilter: String?
 
     @Option(name: .long, help: "Port for /metrics, /healthz and /readyz (else CONSDB_METRICS_PORT; default 9090; 0 = none).")
     var metricsPort: Int?
