@@ -105,11 +105,15 @@ struct EFDStreamCommand: AsyncParsableCommand {
             let settings = try common.settings()
             let logger = try common.bootstrapLogging(settings)
             let url = try settings.databaseURL(flag: common.databaseURL)
+            ProcessMemory.tuneAllocator()
             let name = try EFDCommandSupport.schemaName(instrument)
             let efdConfig = try EFDCommandSupport.loadConfig(config)
             // Cooperative rebalances move only the partitions that change owner: every partition moved costs
             // its topic's buffered history.
-            let kafka = try WorkerSetup.kafka(settings, defaultGroup: "consdb-efd-\(name)", defaultAssignment: .cooperativeSticky)
+            var kafka = try WorkerSetup.kafka(settings, defaultGroup: "consdb-efd-\(name)", defaultAssignment: .cooperativeSticky)
+            // librdkafka prefetches up to 64 MiB by default; the stream's own inbox already holds 20,000
+            // messages, so a smaller prefetch costs no throughput and bounds memory during a catch-up.
+            if kafka.extraProperties["queued.max.messages.kbytes"] == nil { kafka.extraProperties["queued.max.messages.kbytes"] = "16384" }
             let registry = try WorkerSetup.registry(settings)
             var streamSettings = EFDStreamSettings()
             let lateness = try settings.positiveDouble("EFD_LATENESS_SECONDS", default: 5)

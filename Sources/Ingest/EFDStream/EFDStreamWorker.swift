@@ -381,6 +381,10 @@ public final class EFDStreamWorker: Sendable {
                 metadata[partition] = AssignedPartitions.commitMetadata(coveredFrom: state.partitions[partition]!.coveredFrom)
             }
         }
+        if ContinuousClock.now - state.lastMemoryRelease >= .seconds(10) {
+            state.lastMemoryRelease = ContinuousClock.now
+            ProcessMemory.releaseFreeMemory()
+        }
         guard !offsets.isEmpty else { return }
         do {
             try await consumer.commit(offsets: offsets, metadata: metadata)

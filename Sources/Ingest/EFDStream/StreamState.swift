@@ -15,6 +15,8 @@ struct StreamState {
     var committed: [KafkaTopicPartition: Int64] = [:]
     var windows = StreamWindows()
     var scratch = SampleSelection()
+    /// When freed memory was last given back to the system (see `ProcessMemory`).
+    var lastMemoryRelease = ContinuousClock.now
     /// Topics of each column.
     let columnTopics: [String: [String]]
     /// How far before a window's start each column reads (its start offset, and the bucket a pre-aggregated
