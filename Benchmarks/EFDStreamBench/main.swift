@@ -243,6 +243,7 @@ final class Rig: Sendable {
         configuration.sessionTimeout = .seconds(6)
         configuration.heartbeatInterval = .milliseconds(500)
         configuration.extraProperties["topic.metadata.refresh.interval.ms"] = "1000"
+        configuration.extraProperties["queued.max.messages.kbytes"] = "16384"  // as `consdb efd stream` sets it
         let consumer = try KafkaConsumer.make(configuration: configuration, logger: logger)
         return EFDStreamWorker(
             consumer: consumer, registry: SchemaRegistryClient.overHTTP(configuration: SchemaRegistryConfiguration(url: registry.baseURL!)),
@@ -309,6 +310,8 @@ func printRates(_ rig: Rig) {
 // MARK: - Memory at summit rates with one-hour look-backs
 
 func runMemory(_ options: Options) async throws {
+    // As `consdb efd stream` does at start.
+    ProcessMemory.tuneAllocator()
     var config = try EFDConfig.load(contentsOf: URL(fileURLWithPath: options.configPath))
     if let hours = options.lookBackHours {
         say("== memory: start_offset -\(fmt(hours, 2)) h on every column, summit rates ==")
