@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "hinfo-bench", targets: ["HinfoBench"]),
         .executable(name: "efd-bench", targets: ["EFDBench"]),
         .executable(name: "efd-stream-bench", targets: ["EFDStreamBench"]),
+        .executable(name: "efd-batch-bench", targets: ["EFDBatchBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -145,6 +146,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/EFDStreamBench"
+        ),
+        .executableTarget(
+            name: "EFDBatchBench",
+            dependencies: [
+                "Ingest", "EFD", "InfluxDB", "Felis", "Postgres", "Astrometry",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/EFDBatchBench"
         ),
         .target(
             name: "TestSupport",

@@ -172,7 +172,7 @@ public final class EFDBatchWorker: Sendable {
         let done = summaries
         let counts = (result.exposures, result.visits)
         try await pool.withTransaction { connection in
-            for (window, summary) in done { try await writer.write(summary, for: window, on: connection) }
+            try await writer.write(done, on: connection)
             try await queue.complete(task, exposures: counts.0, visits: counts.1, on: connection)
         }
         result.writing = ContinuousClock.now - writing
