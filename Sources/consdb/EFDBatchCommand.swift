@@ -166,11 +166,7 @@ struct EFDBatchCommand: AsyncParsableCommand {
             print("\(listed.count) task\(listed.count == 1 ? "" : "s")")
             return
         }
-        let queued = try await queue.enqueue(intervals, instrument: name, maxAttempts: maxAttempts, requeue: requeue)
-        if !resume {
-            logger.info("tasks queued", metadata: ["event": "efd.batch.queued", "tasks": "\(queued.count)", "of": "\(intervals.count)"])
-        }
-
+        // The source first: a missing setting stops the command before anything is queued.
         let history: any TelemetryHistory
         var replayConsumer: KafkaConsumer?
         if source == "kafka" {
@@ -183,6 +179,11 @@ struct EFDBatchCommand: AsyncParsableCommand {
         } else {
             history = InfluxHistory(client: try Self.influx(settings, logger: logger))
         }
+        let queued = try await queue.enqueue(intervals, instrument: name, maxAttempts: maxAttempts, requeue: requeue)
+        if !resume {
+            logger.info("tasks queued", metadata: ["event": "efd.batch.queued", "tasks": "\(queued.count)", "of": "\(intervals.count)"])
+        }
+
         let worker = EFDBatchWorker(engine: SummaryEngine(config: efdConfig), queue: queue, pool: pool, history: history, instrument: name,
                                     cdbSchema: "cdb_\(name)", efdSchema: "efd_\(name)", visitFilterColumn: windows.visitFilterColumn,
                                     settings: batchSettings, logger: logger)

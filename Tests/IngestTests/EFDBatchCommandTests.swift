@@ -153,6 +153,12 @@ struct EFDBatchCommandTests {
                                        harness: harness, influx: down, config: config)
             #expect(try await Self.exit(failing) == 1)
             #expect(try await harness.count("SELECT count(*) FROM consdb_ingest.efd_batch_task WHERE state = 'failed' AND error <> ''") == 1)
+            // No EFD_URL: refused before anything is queued.
+            let before = try await harness.count("SELECT count(*) FROM consdb_ingest.efd_batch_task")
+            let unset = try WorkerProcess.launch(["efd", "batch", "--instrument", "LATISS", "--config", config, "--start", Self.iso(night.start + 3600),
+                                                  "--end", Self.iso(night.start + 7200)], environment: ["CONSDB_DATABASE_URL": harness.url, "EFD_URL": ""])
+            #expect(try await Self.exit(unset) == 2)
+            #expect(try await harness.count("SELECT count(*) FROM consdb_ingest.efd_batch_task") == before)
             for bad in [["--start", "yesterday", "--end", Self.iso(night.start)], ["--resume", "--cron"], ["--resume", "--interval", "5 minutes"]] {
                 let process = try Self.run(bad, harness: harness, influx: down, config: config)
                 #expect(try await Self.exit(process) != 0 && process.terminationStatus != 1, "\(bad)")
