@@ -229,9 +229,7 @@ struct EFDBatchSummary {
     var report: EFDBatchReport
     var queue: [BatchTask.State: Int]
 
-    static func seconds(_ duration: Duration) -> String {
-        String(format: "%.2f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
-    }
+    static func seconds(_ duration: Duration) -> String { String(format: "%.2f", duration.seconds) }
 
     var text: String {
         let r = report

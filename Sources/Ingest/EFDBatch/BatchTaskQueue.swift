@@ -123,7 +123,7 @@ public struct BatchTaskQueue: Sendable {
     /// for `lease`, counting an attempt. Tasks whose lease expired on their last attempt are marked failed
     /// first. Returns nil when none is claimable now.
     public func claim(instrument: String, lease: Duration) async throws -> BatchTask? {
-        let seconds = Self.seconds(lease)
+        let seconds = lease.seconds
         return try await pool.withTransaction { connection in
             _ = try await connection.query("""
                 UPDATE \(Self.qualifiedName) SET state = 'failed', finished_at = now(),
@@ -150,7 +150,7 @@ public struct BatchTaskQueue: Sendable {
     /// lease expired and another worker took it): the caller must drop it without writing.
     public func renew(_ task: BatchTask, lease: Duration) async throws -> Bool {
         let result = try await pool.query("""
-            UPDATE \(Self.qualifiedName) SET lease_until = now() + make_interval(secs => \(Self.seconds(lease)))
+            UPDATE \(Self.qualifiedName) SET lease_until = now() + make_interval(secs => \(lease.seconds))
             WHERE id = \(task.id) AND state = 'running' AND worker = \(worker) AND attempts = \(task.attempts)
             """)
         return result.affectedRows == 1
@@ -175,7 +175,7 @@ public struct BatchTaskQueue: Sendable {
             UPDATE \(Self.qualifiedName) SET
                 state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'pending' END,
                 finished_at = CASE WHEN attempts >= max_attempts THEN now() END,
-                not_before = now() + make_interval(secs => \(Self.seconds(retryDelay))),
+                not_before = now() + make_interval(secs => \(retryDelay.seconds)),
                 lease_until = NULL, error = \(String(error.prefix(4000)))
             WHERE id = \(task.id) AND state = 'running' AND worker = \(worker) AND attempts = \(task.attempts)
             RETURNING state
@@ -235,7 +235,4 @@ public struct BatchTaskQueue: Sendable {
 
     static func array(_ ids: [Int64]) -> String { "{" + ids.map(String.init).joined(separator: ",") + "}" }
 
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
 }

@@ -78,7 +78,7 @@ public final class EFDBatchWorker: Sendable {
         while !stopRequest.isFired {
             guard let task = try await queue.claim(instrument: instrument, lease: settings.lease) else {
                 guard let due = try await queue.nextDue(instrument: instrument) else { break }
-                let wait = min(max(due - Date().timeIntervalSince1970, 0.05), Self.seconds(settings.idlePoll))
+                let wait = min(max(due - Date().timeIntervalSince1970, 0.05), settings.idlePoll.seconds)
                 try? await Task.sleep(for: .milliseconds(Int(wait * 1000)))
                 continue
             }
@@ -96,7 +96,7 @@ public final class EFDBatchWorker: Sendable {
                 logger.info("task done", metadata: [
                     "event": "efd.batch.task", "task": "\(task.id)", "interval": "\(task.interval)", "attempt": "\(task.attempts)",
                     "exposures": "\(result.exposures)", "visits": "\(result.visits)", "rows": "\(result.rows)",
-                    "history_rows": "\(result.history.rows)", "seconds": "\(String(format: "%.3f", Self.seconds(ContinuousClock.now - started)))",
+                    "history_rows": "\(result.history.rows)", "seconds": "\(String(format: "%.3f", (ContinuousClock.now - started).seconds))",
                 ])
             } catch let lost as BatchTaskQueue.LostLease {
                 logger.warning("task taken over", metadata: ["event": "efd.batch.lost", "task": "\(task.id)", "error": "\(lost)"])
@@ -222,7 +222,4 @@ public final class EFDBatchWorker: Sendable {
         return names
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
 }

@@ -183,7 +183,7 @@ public final class EFDStreamWorker: Sendable {
                     try await retrying("kafka") { try await consumer.seek(partition, to: offset) }
                 }
             } else {
-                coveredFrom = now - Self.seconds(settings.reopenHorizon) - Self.seconds(settings.discoveryHorizon) - state.lookBack(partition.topic)
+                coveredFrom = now - settings.reopenHorizon.seconds - settings.discoveryHorizon.seconds - state.lookBack(partition.topic)
                 offset = try await retrying("kafka") { try await consumer.offsetForTime(partition, atOrAfter: Int64(coveredFrom * 1000)) }
                 if consumer.assignment.contains(partition) {
                     try await retrying("kafka") { try await consumer.seek(partition, to: offset) }
@@ -282,18 +282,18 @@ public final class EFDStreamWorker: Sendable {
     }
 
     private func refreshWindows(_ state: inout StreamState, now: Double) async throws {
-        let since = now - Self.seconds(settings.reopenHorizon) - Self.seconds(settings.discoveryHorizon)
+        let since = now - settings.reopenHorizon.seconds - settings.discoveryHorizon.seconds
         let source = windowSource
         let windows = try await retrying("database") { try await self.pool.withConnection { try await source.windows(endingAfter: since, on: $0) } }
         let added = state.windows.learn(windows, now: now)
         if added > 0 { logger.debug("windows learned", metadata: ["event": "efd.windows", "added": "\(added)"]) }
-        state.windows.forget(endedBefore: now - Self.seconds(settings.reopenHorizon), tombstonesBefore: since - 60)
+        state.windows.forget(endedBefore: now - settings.reopenHorizon.seconds, tombstonesBefore: since - 60)
     }
 
     /// Summarizes and upserts every window that is ready.
     private func closeReadyWindows(_ state: inout StreamState, now: Double, backlog lagByTopic: [String: Int64]?) async throws {
-        let lateness = Self.seconds(settings.lateness)
-        let maximumWait = Self.seconds(settings.maximumWait)
+        let lateness = settings.lateness.seconds
+        let maximumWait = settings.maximumWait.seconds
         let owned = state.partitions.ownedTopics
         // Before the group has given this replica any topic there is nothing it may write.
         guard !owned.isEmpty else { return }
@@ -358,7 +358,7 @@ public final class EFDStreamWorker: Sendable {
 
     /// Commits, per partition, the lowest offset still needed, and drops data nothing needs any more.
     private func commit(_ state: inout StreamState, now: Double) async {
-        let horizon = Self.seconds(settings.discoveryHorizon)
+        let horizon = settings.discoveryHorizon.seconds
         var offsets: [KafkaTopicPartition: Int64] = [:]
         var metadata: [KafkaTopicPartition: String] = [:]
         let assignment = consumer.assignment
@@ -394,7 +394,4 @@ public final class EFDStreamWorker: Sendable {
         }
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
 }
