@@ -29,7 +29,7 @@ let exposureCount = Int(argument("--exposures", default: "1000"))!
 let exposureSeconds = 30.0
 let rate = 50.0
 let engineRepeats = Int(argument("--engine-repeats", default: "3"))!
-let referenceConfig = argument("--config", default: "../shared/reference/efd-config/config_lsstcam.yaml")
+let referenceConfig = argument("--efd-config", default: "../shared/reference/efd-config/config_lsstcam.yaml")
 let referenceRuns = Int(argument("--reference-runs", default: "21"))!
 
 let clock = ContinuousClock()

@@ -38,7 +38,7 @@ func argument(_ name: String, default fallback: String) -> String {
 
 struct Options: Sendable {
     var adminURL = argument("--database-url", default: ProcessInfo.processInfo.environment["CONSDB_BENCH_DATABASE_URL"] ?? "")
-    var configPath = argument("--config", default: "../shared/reference/efd-config/config_lsstcam.yaml")
+    var configPath = argument("--efd-config", default: "../shared/reference/efd-config/config_lsstcam.yaml")
     var felisPath = argument("--felis", default: "../shared/reference/felis/cdb_lsstcam.yaml")
     var parts = argument("--parts", default: "memory,latency").split(separator: ",").map(String.init)
     var exposures = Int(argument("--exposures", default: "40"))!

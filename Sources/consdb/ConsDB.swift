@@ -20,17 +20,31 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "YAML file with settings (keys named like the environment variables).")
     var config: String?
 
+    /// The settings file's old name in `efd stream`, `efd batch` and `dev telemetry` (whose `--config` once
+    /// named the EFD column config); still read, with a warning.
+    @Option(name: .customLong("settings"), help: .hidden)
+    var legacySettings: String?
+
     @Option(name: .long, help: "Database: a libpq connection string or URI (else CONSDB_DATABASE_URL, POSTGRES_URL, CONSDB_URL, or libpq's PG* variables).")
     var databaseURL: String?
 
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (else CONSDB_LOG_LEVEL; default info).")
     var logLevel: String?
 
-    func settings() throws -> Settings {
-        try Settings.load(configFile: config, environment: ProcessInfo.processInfo.environment)
+    /// Options given in an old spelling, one line each, logged as warnings once logging is up.
+    var deprecations: [String] {
+        legacySettings == nil ? [] : ["--settings is deprecated: the settings file is --config FILE"]
     }
 
-    func bootstrapLogging(_ settings: Settings) throws -> Logger {
+    func settings() throws -> Settings {
+        if config != nil, legacySettings != nil {
+            throw SettingError("--settings", "is the old name of --config (the settings file): give only --config")
+        }
+        return try Settings.load(configFile: config ?? legacySettings, environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// Sets up logfmt logging at the configured level and logs every deprecated option (these and `more`).
+    func bootstrapLogging(_ settings: Settings, deprecations more: [String] = []) throws -> Logger {
         let levelText = logLevel ?? settings.string("CONSDB_LOG_LEVEL") ?? "info"
         guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
             throw SettingError("CONSDB_LOG_LEVEL", "must be one of trace, debug, info, notice, warning, error, critical; got '\(levelText)'")
@@ -40,28 +54,11 @@ struct CommonOptions: ParsableArguments {
             handler.logLevel = level
             return handler
         }
-        return Logger(label: "consdb")
-    }
-}
-
-/// The common options for commands whose `--config` names something else (an EFD column config): the
-/// settings file is `--settings` there.
-struct SettingsOptions: ParsableArguments {
-    @Option(name: .long, help: "YAML file with settings (keys named like the environment variables).")
-    var settings: String?
-
-    @Option(name: .long, help: "Database: a libpq connection string or URI (else CONSDB_DATABASE_URL, POSTGRES_URL, CONSDB_URL, or libpq's PG* variables).")
-    var databaseURL: String?
-
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (else CONSDB_LOG_LEVEL; default info).")
-    var logLevel: String?
-
-    var common: CommonOptions {
-        var options = CommonOptions()
-        options.config = settings
-        options.databaseURL = databaseURL
-        options.logLevel = logLevel
-        return options
+        let logger = Logger(label: "consdb")
+        for line in deprecations + more {
+            logger.warning("\(line)", metadata: ["event": "cli.deprecated"])
+        }
+        return logger
     }
 }
 

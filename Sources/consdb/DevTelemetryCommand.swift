@@ -22,11 +22,10 @@ struct DevTelemetryCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var options: SettingsOptions
-    var common: CommonOptions { options.common }
+    @OptionGroup var options: CommonOptions
 
     @Option(name: .long, help: "Transformed-EFD config whose topics to produce.")
-    var config: String
+    var efdConfig: String?
 
     @Option(name: .long, help: "Kafka bootstrap servers (else KAFKA_BOOTSTRAP).")
     var bootstrap: String?
@@ -42,16 +41,18 @@ struct DevTelemetryCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingSettingErrors {
+            let choice = try EFDConfigChoice(efdConfig: efdConfig, common: options)
+            let common = choice.common, config = choice.efdConfig
             let settings = try common.settings()
-            let logger = try common.bootstrapLogging(settings)
+            let logger = try common.bootstrapLogging(settings, deprecations: choice.deprecations)
             guard let servers = bootstrap ?? settings.string("KAFKA_BOOTSTRAP") else { throw SettingError("KAFKA_BOOTSTRAP", "is not set (--bootstrap)") }
             guard let registryURL = registry ?? settings.string("SCHEMA_URL") else { throw SettingError("SCHEMA_URL", "is not set (--registry)") }
-            let efdConfig: EFDConfig
-            do { efdConfig = try EFDConfig.load(contentsOf: URL(fileURLWithPath: config)) } catch let error as EFDConfigError {
+            let columnConfig: EFDConfig
+            do { columnConfig = try EFDConfig.load(contentsOf: URL(fileURLWithPath: config)) } catch let error as EFDConfigError {
                 FileHandle.standardError.write(Data("consdb: \(error.description)\n".utf8))
                 throw ExitCode(2)
             }
-            let telemetry = try DemoTelemetry(config: efdConfig)
+            let telemetry = try DemoTelemetry(config: columnConfig)
             var schemaIDs: [String: UInt32] = [:]
             for topic in telemetry.topics {
                 schemaIDs[topic.name] = try await SchemaRegistration.register(subject: topic.name + "-value", schemaText: topic.schemaText, registryURL: registryURL)

@@ -32,12 +32,10 @@ struct EFDBatchCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var options: SettingsOptions
-    var common: CommonOptions { options.common }
+    @OptionGroup var options: CommonOptions
 
     @OptionGroup var target: EFDTargetOptions
     var instrument: String { target.instrument }
-    var config: String { target.config }
     var visitFilter: String? { target.visitFilter }
 
     @Option(name: .long, help: "Start of the range, UTC (YYYY-MM-DDTHH:MM:SS[.fff][Z]).")
@@ -101,8 +99,10 @@ struct EFDBatchCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingSettingErrors {
+            let choice = try EFDConfigChoice(efdConfig: target.efdConfig, common: options)
+            let common = choice.common, config = choice.efdConfig
             let settings = try common.settings()
-            let logger = try common.bootstrapLogging(settings)
+            let logger = try common.bootstrapLogging(settings, deprecations: choice.deprecations)
             let url = try settings.databaseURL(flag: common.databaseURL)
             let name = try EFDCommandSupport.schemaName(instrument)
             let efdConfig = try EFDCommandSupport.loadConfig(config)
@@ -114,7 +114,7 @@ struct EFDBatchCommand: AsyncParsableCommand {
 
             let pool = ConnectionPool(configuration: .init(conninfo: url, maxConnections: 4), logger: logger)
             do {
-                try await execute(pool: pool, name: name, efdConfig: efdConfig, length: length, reach: reach, batchSettings: batchSettings,
+                try await execute(pool: pool, name: name, configPath: config, efdConfig: efdConfig, length: length, reach: reach, batchSettings: batchSettings,
                                   settings: settings, logger: logger)
             } catch {
                 await pool.shutdown()
@@ -124,9 +124,9 @@ struct EFDBatchCommand: AsyncParsableCommand {
         }
     }
 
-    private func execute(pool: ConnectionPool, name: String, efdConfig: EFDConfig, length: Double, reach: Double, batchSettings: EFDBatchSettings,
+    private func execute(pool: ConnectionPool, name: String, configPath: String, efdConfig: EFDConfig, length: Double, reach: Double, batchSettings: EFDBatchSettings,
                          settings: Settings, logger: Logger) async throws {
-        try await EFDCommandSupport.checkSchemas(pool: pool, instrument: instrument, configPath: config, config: efdConfig)
+        try await EFDCommandSupport.checkSchemas(pool: pool, instrument: instrument, configPath: configPath, config: efdConfig)
         let queue = BatchTaskQueue(pool: pool)
         try await queue.create()
         let windows = WindowSource(schema: "cdb_\(name)", visitFilterColumn: visitFilter ?? settings.string("EFD_VISIT_FILTER_COLUMN"))

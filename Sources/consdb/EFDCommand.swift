@@ -24,10 +24,37 @@ struct EFDTargetOptions: ParsableArguments {
     var instrument: String
 
     @Option(name: .long, help: "Transformed-EFD column config (the reference's YAML format).")
-    var config: String
+    var efdConfig: String?
 
     @Option(name: .long, help: "A boolean column of visit1 that marks the exposures that are visits (else EFD_VISIT_FILTER_COLUMN; default all).")
     var visitFilter: String?
+}
+
+/// Which file is the EFD column config and which the settings file, in a command whose `--config` once
+/// named the EFD column config (and `--settings` the settings file).
+struct EFDConfigChoice {
+    /// The transformed-EFD column config.
+    var efdConfig: String
+    /// The common options with `--config` left only when it names the settings file.
+    var common: CommonOptions
+    /// The old spelling, if used: one line for the log.
+    var deprecations: [String] = []
+
+    /// `--efd-config` when given; without it, a `--config` file that is not a flat settings mapping is taken
+    /// as the EFD column config of the old spelling (an EFD config is nested: `columns:` of mappings).
+    init(efdConfig: String?, common: CommonOptions) throws {
+        self.common = common
+        if let efdConfig {
+            self.efdConfig = efdConfig
+            return
+        }
+        guard let old = common.config, (try? Settings.load(configFile: old, environment: [:])) == nil else {
+            throw SettingError("--efd-config", "is required (the transformed-EFD column config; --config is the settings file)")
+        }
+        self.efdConfig = old
+        self.common.config = nil
+        deprecations = ["--config for the EFD column config is deprecated: write --efd-config \(old) (--config now names the settings file)"]
+    }
 }
 
 /// What the EFD commands share: the instrument's name, the column config, and the schemas' check.
@@ -43,7 +70,7 @@ enum EFDCommandSupport {
 
     /// Loads the column config; a bad config prints every problem and exits with status 2.
     static func loadConfig(_ path: String) throws -> EFDConfig {
-        guard FileManager.default.fileExists(atPath: path) else { throw SettingError("--config", "names a file that does not exist: \(path)") }
+        guard FileManager.default.fileExists(atPath: path) else { throw SettingError("--efd-config", "names a file that does not exist: \(path)") }
         do { return try EFDConfig.load(contentsOf: URL(fileURLWithPath: path)) } catch {
             FileHandle.standardError.write(Data("consdb: \(error.description)\n".utf8))
             throw ExitCode(2)
@@ -59,12 +86,12 @@ enum EFDCommandSupport {
         }
         guard cdb?.tables["exposure"] != nil else { throw SettingError("--instrument", "has no \(cdbSchema).exposure table to read exposures from") }
         guard let efd else {
-            throw SettingError("--config", "has no schema yet: run consdb schema apply --efd-config \(configPath) --instrument \(instrument)")
+            throw SettingError("--efd-config", "has no schema yet: run consdb schema apply --efd-config \(configPath) --instrument \(instrument)")
         }
         for table in EFDTable.allCases {
             let missing = (table.isUnpivoted ? [] : config.columns(for: table)).map(\.name).filter { efd.tables[table.rawValue]?.column($0) == nil }
             guard efd.tables[table.rawValue] != nil, missing.isEmpty else {
-                throw SettingError("--config", "names columns \(efdSchema).\(table.rawValue) lacks (\(missing.prefix(5).joined(separator: ", "))...): re-run consdb schema apply --efd-config")
+                throw SettingError("--efd-config", "names columns \(efdSchema).\(table.rawValue) lacks (\(missing.prefix(5).joined(separator: ", "))...): re-run consdb schema apply --efd-config")
             }
         }
     }
@@ -78,7 +105,8 @@ struct EFDStreamCommand: AsyncParsableCommand {
             Subscribes to every topic the config names, keeps the fields it needs, learns exposures and visits \
             from cdb_<instrument>.exposure and .visit1 (NOTIFY from hinfo, and polling), and upserts each \
             window's summary into efd_<instrument> once every topic has data past its end plus the lateness, or \
-            after the maximum wait. Create the schema first: consdb schema apply --efd-config FILE --instrument NAME.
+            after the maximum wait. Create the schema first: consdb schema apply --efd-config FILE --instrument NAME. \
+            --config FILE is the settings file (the old --config for the column config still works, with a warning).
 
             Environment: CONSDB_DATABASE_URL; KAFKA_BOOTSTRAP, KAFKA_GROUP_ID (default consdb-efd-<instrument>), \
             KAFKA_USERNAME, KAFKA_PASSWORD, KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM; SCHEMA_URL, \
@@ -88,22 +116,21 @@ struct EFDStreamCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var options: SettingsOptions
-    var common: CommonOptions { options.common }
+    @OptionGroup var options: CommonOptions
 
     @OptionGroup var target: EFDTargetOptions
     var instrument: String { target.instrument }
-    var config: String { target.config }
     var visitFilter: String? { target.visitFilter }
-
 
     @Option(name: .long, help: "Port for /metrics, /healthz and /readyz (else CONSDB_METRICS_PORT; default 9090; 0 = none).")
     var metricsPort: Int?
 
     func run() async throws {
         try await runReportingSettingErrors {
+            let choice = try EFDConfigChoice(efdConfig: target.efdConfig, common: options)
+            let common = choice.common, config = choice.efdConfig
             let settings = try common.settings()
-            let logger = try common.bootstrapLogging(settings)
+            let logger = try common.bootstrapLogging(settings, deprecations: choice.deprecations)
             let url = try settings.databaseURL(flag: common.databaseURL)
             ProcessMemory.tuneAllocator()
             let name = try EFDCommandSupport.schemaName(instrument)

@@ -61,9 +61,13 @@ struct SettingsTests {
 @Suite("command lines")
 struct CommandLineTests {
     @Test(arguments: [
-        ["serve", "--port", "8080"], ["hinfo", "--instrument", "LATISS", "--path", "x"], ["efd", "stream", "--instrument", "demo", "--config", "c.yaml"],
-        ["schema", "apply", "--efd-config", "c.yaml", "--instrument", "demo"], ["dev", "kafka"], ["dev", "registry"],
-        ["dev", "headers", "--dir", "d"], ["dev", "telemetry", "--config", "c.yaml"],
+        ["serve", "--port", "8080", "--config", "s.yaml"], ["hinfo", "--instrument", "LATISS", "--path", "x", "--config", "s.yaml"],
+        ["efd", "stream", "--instrument", "demo", "--efd-config", "c.yaml", "--config", "s.yaml"],
+        ["efd", "batch", "--instrument", "demo", "--efd-config", "c.yaml", "--config", "s.yaml", "--resume"],
+        ["schema", "apply", "--efd-config", "c.yaml", "--instrument", "demo", "--config", "s.yaml"], ["dev", "kafka"], ["dev", "registry"],
+        ["dev", "headers", "--dir", "d"], ["dev", "telemetry", "--efd-config", "c.yaml", "--config", "s.yaml"],
+        // The old spellings still parse.
+        ["efd", "stream", "--instrument", "demo", "--config", "c.yaml", "--settings", "s.yaml"], ["dev", "telemetry", "--config", "c.yaml"],
     ])
     func parses(_ arguments: [String]) throws {
         _ = try ConsDB.parseAsRoot(arguments)

@@ -41,7 +41,7 @@ struct EFDBatchCommandTests {
     }
 
     static func run(_ arguments: [String], harness: EFDStreamHarness, influx: InfluxClient, config: String) throws -> Process {
-        try WorkerProcess.launch(["efd", "batch", "--instrument", "LATISS", "--config", config] + arguments, environment: [
+        try WorkerProcess.launch(["efd", "batch", "--instrument", "LATISS", "--efd-config", config] + arguments, environment: [
             "CONSDB_DATABASE_URL": harness.url, "EFD_URL": influx.settings.url, "EFD_DATABASE": influx.settings.database,
         ])
     }
@@ -155,7 +155,7 @@ struct EFDBatchCommandTests {
             #expect(try await harness.count("SELECT count(*) FROM consdb_ingest.efd_batch_task WHERE state = 'failed' AND error <> ''") == 1)
             // No EFD_URL: refused before anything is queued.
             let before = try await harness.count("SELECT count(*) FROM consdb_ingest.efd_batch_task")
-            let unset = try WorkerProcess.launch(["efd", "batch", "--instrument", "LATISS", "--config", config, "--start", Self.iso(night.start + 3600),
+            let unset = try WorkerProcess.launch(["efd", "batch", "--instrument", "LATISS", "--efd-config", config, "--start", Self.iso(night.start + 3600),
                                                   "--end", Self.iso(night.start + 7200)], environment: ["CONSDB_DATABASE_URL": harness.url, "EFD_URL": ""])
             #expect(try await Self.exit(unset) == 2)
             #expect(try await harness.count("SELECT count(*) FROM consdb_ingest.efd_batch_task") == before)

@@ -11,7 +11,7 @@ import TestSupport
 @Suite("efd stream delivery under SIGKILL", .serialized)
 struct EFDStreamDeliveryTests {
     func launch(_ harness: EFDStreamHarness, config: String, metricsPort: Int = 0) throws -> Process {
-        try WorkerProcess.launch(["efd", "stream", "--instrument", "LATISS", "--config", config, "--metrics-port", "\(metricsPort)"], environment: [
+        try WorkerProcess.launch(["efd", "stream", "--instrument", "LATISS", "--efd-config", config, "--metrics-port", "\(metricsPort)"], environment: [
             "CONSDB_DATABASE_URL": harness.url,
             "KAFKA_BOOTSTRAP": harness.cluster.bootstrapServers,
             "KAFKA_GROUP_ID": "efd-delivery",
