@@ -20,7 +20,7 @@ public final class OffsetLedger: Sendable {
     public init() {}
 
     public func begin(_ partition: KafkaTopicPartition, offset: Int64) {
-        state.withLock { $0[partition, default: Partition()].inProgress.insert(offset) }
+        state.withLock { _ = $0[partition, default: Partition()].inProgress.insert(offset) }
     }
 
     public func finish(_ partition: KafkaTopicPartition, offset: Int64) {
