@@ -17,6 +17,8 @@ public final class Connection: @unchecked Sendable {
     private let lock = NSLock()
     private var closed = false
     let logger: Logger
+    /// Receives the server's notices through libpq's callback; lives as long as `handle`.
+    private let noticeLog: NoticeLog
 
     /// The server's version number, e.g. 150018.
     public let serverVersion: Int
@@ -25,8 +27,10 @@ public final class Connection: @unchecked Sendable {
         self.handle = handle
         self.queue = queue
         self.logger = logger
+        self.noticeLog = NoticeLog(logger: logger)
         self.cancelHandle = PQgetCancel(handle)
         self.serverVersion = Int(PQserverVersion(handle))
+        noticeLog.install(on: handle)
     }
 
     deinit {
