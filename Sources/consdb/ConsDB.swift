@@ -8,7 +8,7 @@ struct ConsDB: AsyncParsableCommand {
         commandName: "consdb",
         abstract: "Rubin Observatory ConsDB ingestion daemon and HTTP API.",
         discussion: """
-            Settings come from command-line flags, then environment variables, then a YAML file given with
+            Settings come from command-line flags, then environment variables, then a YAML file given with \
             --config (keys named like the environment variables), then built-in defaults.
             """,
         subcommands: [Serve.self, HinfoCommand.self, EFDCommand.self, SchemaCommand.self, DevCommand.self]

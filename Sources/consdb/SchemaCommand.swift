@@ -15,10 +15,10 @@ struct SchemaCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create or upgrade the schema a Felis YAML file (or a transformed-EFD config) describes.",
             discussion: """
-                Adds what is missing (schema, tables, columns, keys, constraints, comments, the visit1 and
-                ccdvisit1 views) and never drops anything; re-applying an unchanged file does nothing. The
-                whole change runs in one transaction. With --efd-config and --instrument, creates
-                efd_<instrument> with the four tables the config defines (exposure_efd, visit1_efd and their
+                Adds what is missing (schema, tables, columns, keys, constraints, comments, the visit1 and \
+                ccdvisit1 views) and never drops anything; re-applying an unchanged file does nothing. The \
+                whole change runs in one transaction. With --efd-config and --instrument, creates \
+                efd_<instrument> with the four tables the config defines (exposure_efd, visit1_efd and their \
                 unpivoted twins), as the reference generates them.
                 """
         )

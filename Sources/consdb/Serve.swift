@@ -11,9 +11,9 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve the ConsDB HTTP API (flexible metadata, inserts, queries, schema).",
         discussion: """
-            Environment: CONSDB_DATABASE_URL (or POSTGRES_URL / CONSDB_URL), CONSDB_HOST, CONSDB_PORT,
-            URL_PREFIX (/consdb), CONSDB_API_TOKEN (bearer token for write endpoints), STATEMENT_TIMEOUT_SECONDS
-            (600), MAX_ROWS (1000000), FETCH_SIZE (10000), CONSDB_MAX_BODY_BYTES (16 MiB), CONSDB_POOL_SIZE (10),
+            Environment: CONSDB_DATABASE_URL (or POSTGRES_URL / CONSDB_URL), CONSDB_HOST, CONSDB_PORT, \
+            URL_PREFIX (/consdb), CONSDB_API_TOKEN (bearer token for write endpoints), STATEMENT_TIMEOUT_SECONDS \
+            (600), MAX_ROWS (1000000), FETCH_SIZE (10000), CONSDB_MAX_BODY_BYTES (16 MiB), CONSDB_POOL_SIZE (10), \
             CONSDB_QUERY_DATABASE_URL (optional separate, e.g. read-only, role for POST /consdb/query).
             """
     )
