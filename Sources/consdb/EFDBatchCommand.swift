@@ -21,9 +21,11 @@ struct EFDBatchCommand: AsyncParsableCommand {
             number of workers (here or on other machines, e.g. with --resume) drain one queue together; a task whose \
             worker died is taken again once its lease expires; a failed task is retried up to --max-attempts times.
 
-            Modes: a range (--start, --end; running it again resumes it, --redo computes done intervals again); --resume (only the unfinished tasks); --cron (the finished intervals \
-            of the last --cron-window not done yet, for a Kubernetes CronJob); --failure-monitor (exposures and \
-            visits of the last --days days without EFD rows, queued again). --dry-run lists the tasks instead.
+            Modes: a range (--start, --end; running it again resumes it, --redo computes done intervals again); \
+            --resume (only the unfinished tasks); --cron (the finished intervals of the last --cron-window not done \
+            yet, for a Kubernetes CronJob); --failure-monitor (exposures and visits of the last --days days without \
+            EFD rows, queued again). --dry-run lists the tasks instead and changes nothing.
+
             Exit status: 0 when every task is done, 1 when some failed, 2 for a bad setting, 64 for bad options.
 
             Environment: CONSDB_DATABASE_URL; EFD_URL (InfluxDB, e.g. http://host:8086), EFD_DATABASE (efd), \
@@ -128,7 +130,6 @@ struct EFDBatchCommand: AsyncParsableCommand {
                          settings: Settings, logger: Logger) async throws {
         try await EFDCommandSupport.checkSchemas(pool: pool, instrument: instrument, configPath: configPath, config: efdConfig)
         let queue = BatchTaskQueue(pool: pool)
-        try await queue.create()
         let windows = WindowSource(schema: "cdb_\(name)", visitFilterColumn: visitFilter ?? settings.string("EFD_VISIT_FILTER_COLUMN"))
 
         // The tasks to queue.
@@ -160,8 +161,13 @@ struct EFDBatchCommand: AsyncParsableCommand {
             ])
         }
 
+        // A dry run only reads: the queue's table is created by the first real run (without it, nothing is unfinished).
         if dryRun {
-            let listed = resume ? try await queue.tasks(instrument: name).filter { $0.state == .pending || $0.state == .running }.map(\.interval) : intervals
+            var listed = intervals
+            if resume {
+                let tasks = try await queue.exists() ? try await queue.tasks(instrument: name) : []
+                listed = tasks.filter { $0.state == .pending || $0.state == .running }.map(\.interval)
+            }
             for interval in listed { print("\(name) \(interval)") }
             print("\(listed.count) task\(listed.count == 1 ? "" : "s")")
             return
@@ -179,6 +185,7 @@ struct EFDBatchCommand: AsyncParsableCommand {
         } else {
             history = InfluxHistory(client: try Self.influx(settings, logger: logger))
         }
+        try await queue.create()
         let queued = try await queue.enqueue(intervals, instrument: name, maxAttempts: maxAttempts, requeue: requeue)
         if !resume {
             logger.info("tasks queued", metadata: ["event": "efd.batch.queued", "tasks": "\(queued.count)", "of": "\(intervals.count)"])

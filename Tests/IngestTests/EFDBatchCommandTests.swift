@@ -71,10 +71,18 @@ struct EFDBatchCommandTests {
                 defer { try? FileManager.default.removeItem(atPath: config) }
                 let range = ["--start", Self.iso(night.start), "--end", Self.iso(night.start + Double(night.count) * 60), "--interval", "1m", "--overlap", "0s"]
 
-                // --dry-run lists the 60 tasks and queues nothing.
-                let dry = try Self.run(range + ["--dry-run"], harness: harness, influx: influx, config: config)
-                #expect(try await Self.exit(dry) == 0)
-                #expect(try await harness.count("SELECT count(*) FROM consdb_ingest.efd_batch_task") == 0)
+                // --dry-run lists the 60 tasks and changes nothing: not even the queue's table is created.
+                let ingestObjects: SQL = """
+                    SELECT count(*) FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid WHERE n.nspname = 'consdb_ingest'
+                    """
+                let objectsBefore = try await harness.count(ingestObjects)
+                #expect(try await harness.value("SELECT to_regclass('consdb_ingest.efd_batch_task')::text") == nil)
+                for dryRun in [range + ["--dry-run"], ["--resume", "--dry-run"]] {
+                    let dry = try Self.run(dryRun, harness: harness, influx: influx, config: config)
+                    #expect(try await Self.exit(dry) == 0, "\(dryRun)")
+                }
+                #expect(try await harness.count(ingestObjects) == objectsBefore)
+                #expect(try await harness.value("SELECT to_regclass('consdb_ingest.efd_batch_task')::text") == nil)
 
                 // Killed once a few tasks are done (a short lease, so the resumed run takes over the task in hand).
                 let first = try Self.run(range + ["--lease", "2s"], harness: harness, influx: influx, config: config)

@@ -85,6 +85,12 @@ public struct BatchTaskQueue: Sendable {
         }
     }
 
+    /// Whether the table exists (a dry run reads it only then, and creates nothing).
+    public func exists() async throws -> Bool {
+        let name = SQL.quoteIdentifier(DeadLetters.schema) + "." + SQL.quoteIdentifier(Self.table)
+        return try await pool.query("SELECT to_regclass(\(name)) IS NOT NULL").rows.first?.first == "t"
+    }
+
     /// Queues `intervals` of `instrument`. An interval queued before is queued again (attempts reset) when its
     /// task is in one of the `requeue` states (a running task only once its lease has expired); returns the
     /// ids of the tasks new or queued again, in interval order.
