@@ -8,9 +8,12 @@
 public struct SchemaPlanner: Sendable {
     /// Which Felis tables become views (production: `visit1` and `ccdvisit1`).
     public var viewRules: ViewRules
+    /// The IVOA word list for checking UCDs (nil: their syntax only).
+    public var ucdVocabulary: UCDVocabulary?
 
-    public init(viewRules: ViewRules = .production) {
+    public init(viewRules: ViewRules = .production, ucdVocabulary: UCDVocabulary? = nil) {
         self.viewRules = viewRules
+        self.ucdVocabulary = ucdVocabulary
     }
 
     /// The statements and warnings for applying `felis` to a database whose schema is `catalog`
@@ -26,7 +29,8 @@ public struct SchemaPlanner: Sendable {
         let target = SchemaTarget(felis, catalog: catalog, rules: viewRules)
         var builder = PlanBuilder(target: target, catalog: catalog, tablesWithRows: tablesWithRows)
         builder.build()
-        return SchemaPlan(schema: felis.name, statements: builder.statements, warnings: target.warnings + builder.warnings)
+        let descriptors = DescriptorCheck.warnings(felis, vocabulary: ucdVocabulary)
+        return SchemaPlan(schema: felis.name, statements: builder.statements, warnings: descriptors + target.warnings + builder.warnings)
     }
 
     /// Existing tables that would get a NOT NULL column without a default: whether they hold rows

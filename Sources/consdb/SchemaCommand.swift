@@ -20,6 +20,10 @@ struct SchemaCommand: AsyncParsableCommand {
                 whole change runs in one transaction. With --efd-config and --instrument, creates \
                 efd_<instrument> with the four tables the config defines (exposure_efd, visit1_efd and their \
                 unpivoted twins), as the reference generates them.
+
+                Units and UCDs that felis validate rejects are reported as warnings; UCD words are checked \
+                against the IVOA word list when CONSDB_UCD_WORDS names it (e.g. astropy's ucd1p-words.txt), \
+                else their syntax only.
                 """
         )
 
@@ -48,7 +52,8 @@ struct SchemaCommand: AsyncParsableCommand {
                 var felisSchema = try schemaToApply()
                 if let schema { felisSchema.name = schema }
                 let connection = try await Connection.connect(url, logger: logger)
-                let plan = try await SchemaApplier.apply(felisSchema, on: connection, dryRun: dryRun)
+                let plan = try await SchemaApplier.apply(felisSchema, on: connection, dryRun: dryRun,
+                                                         planner: SchemaPlanner(ucdVocabulary: try Self.ucdVocabulary(settings)))
                 for warning in plan.warnings {
                     logger.warning("\(warning)", metadata: ["event": "schema.warning", "schema": "\(plan.schema)"])
                 }
@@ -59,6 +64,15 @@ struct SchemaCommand: AsyncParsableCommand {
                 } else {
                     logger.info("schema applied", metadata: ["event": "schema.applied", "schema": "\(plan.schema)", "statements": "\(plan.statements.count)"])
                 }
+            }
+        }
+
+        /// The IVOA UCD word list named by CONSDB_UCD_WORDS (e.g. astropy's ucd1p-words.txt, which felis
+        /// validate uses); without it, UCDs are checked for syntax only.
+        static func ucdVocabulary(_ settings: Settings) throws -> UCDVocabulary? {
+            guard let path = settings.string("CONSDB_UCD_WORDS") else { return nil }
+            do { return try UCDVocabulary.load(contentsOf: URL(fileURLWithPath: path)) } catch {
+                throw SettingError("CONSDB_UCD_WORDS", "cannot be read: \(path): \(error.localizedDescription)")
             }
         }
 

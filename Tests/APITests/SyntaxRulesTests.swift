@@ -1,4 +1,5 @@
 @testable import API
+import Felis
 import Testing
 
 @Suite("syntax rules: units, UCDs, key names, timestamps, query keywords")
