@@ -2,7 +2,7 @@
 import Hummingbird
 import Testing
 
-@Suite("write token")
+@Suite("write token", .needsConsDBReference)
 struct AuthTests {
     static func setup() -> APISetup {
         var setup = APISetup()

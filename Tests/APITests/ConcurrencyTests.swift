@@ -1,7 +1,7 @@
 @testable import API
 import Testing
 
-@Suite("concurrent requests")
+@Suite("concurrent requests", .needsConsDBReference)
 struct ConcurrencyTests {
     @Test("200 concurrent inserts, upserts and reads on a pool of 5: every row once, no 5xx")
     func mixedLoad() async throws {

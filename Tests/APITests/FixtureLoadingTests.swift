@@ -2,7 +2,7 @@ import Postgres
 import Testing
 import TestSupport
 
-@Suite("test support: ECSV reader and fixture loader")
+@Suite("test support: ECSV reader and fixture loader", .needsConsDBReference)
 struct FixtureLoadingTests {
     @Test("the ECSV reader handles quoting, null, JSON subtypes and booleans")
     func parse() throws {

@@ -1,7 +1,7 @@
 @testable import API
 import Testing
 
-@Suite("flex: addkey and key schema")
+@Suite("flex: addkey and key schema", .needsConsDBReference)
 struct FlexKeyTests {
     static let addKey = "/consdb/flex/lsstcomcamsim/exposure/addkey"
 

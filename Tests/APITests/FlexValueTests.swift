@@ -1,7 +1,7 @@
 @testable import API
 import Testing
 
-@Suite("flex: values of an observation")
+@Suite("flex: values of an observation", .needsConsDBReference)
 struct FlexValueTests {
     static let obs451 = "/consdb/flex/lsstcomcamsim/exposure/obs/\(Fixture.exposure451)"
     static let obs003 = "/consdb/flex/lsstcomcamsim/exposure/obs/\(Fixture.exposure003)"

@@ -1,7 +1,7 @@
 @testable import API
 import Testing
 
-@Suite("SQL injection through path segments, keys, columns and query parameters")
+@Suite("SQL injection through path segments, keys, columns and query parameters", .needsConsDBReference)
 struct InjectionTests {
     static let payloads = [
         "exposure; DROP TABLE x",

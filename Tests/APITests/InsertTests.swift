@@ -10,7 +10,7 @@ func exposureValues(seq: Int, band: String = "r", extra: String = "") -> String 
 
 func exposureID(seq: Int) -> Int64 { 7_024_060_100_000 + Int64(seq) }
 
-@Suite("insert: one row by obs_id or by seq_num, many rows in bulk")
+@Suite("insert: one row by obs_id or by seq_num, many rows in bulk", .needsConsDBReference)
 struct InsertTests {
     @Test("an exposure row by obs_id; a duplicate is a 409; u=1 updates a column")
     func insertByObsID() async throws {

@@ -2,7 +2,7 @@
 import Postgres
 import Testing
 
-@Suite("insert: rejected requests change nothing")
+@Suite("insert: rejected requests change nothing", .needsConsDBReference)
 struct InsertValidationTests {
     /// A table with one column of each type the insert endpoints convert, beside the Felis tables.
     static func createProbeTable(_ connection: Connection) async throws {

@@ -1,7 +1,7 @@
 @testable import API
 import Testing
 
-@Suite("malformed request bodies on every POST endpoint")
+@Suite("malformed request bodies on every POST endpoint", .needsConsDBReference)
 struct MalformedInputTests {
     static let endpoints = [
         "/consdb/flex/lsstcomcamsim/exposure/addkey",

@@ -1,7 +1,7 @@
 @testable import API
 import Testing
 
-@Suite("GET /consdb/query/{instrument}/{obs_type}/obs/{obs_id}")
+@Suite("GET /consdb/query/{instrument}/{obs_type}/obs/{obs_id}", .needsConsDBReference)
 struct ObservationQueryTests {
     @Test("an exposure comes back as one flat object of typed columns")
     func exposureRow() async throws {

@@ -2,7 +2,7 @@
 import Postgres
 import Testing
 
-@Suite("POST /consdb/query: read-only SQL")
+@Suite("POST /consdb/query: read-only SQL", .needsConsDBReference)
 struct QueryTests {
     @Test("a SELECT returns columns and typed rows")
     func typedRows() async throws {

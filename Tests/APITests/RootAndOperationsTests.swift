@@ -2,7 +2,7 @@
 import Hummingbird
 import Testing
 
-@Suite("root document, probes and metrics")
+@Suite("root document, probes and metrics", .needsConsDBReference)
 struct RootAndOperationsTests {
     @Test("/, /consdb and /consdb/ describe the service", arguments: ["/", "/consdb", "/consdb/"])
     func rootDocument(path: String) async throws {

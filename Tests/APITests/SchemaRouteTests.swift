@@ -2,7 +2,7 @@
 import Testing
 import TestSupport
 
-@Suite("GET /consdb/schema...")
+@Suite("GET /consdb/schema...", .needsConsDBReference)
 struct SchemaRouteTests {
     @Test("/consdb/schema lists the instruments")
     func instruments() async throws {

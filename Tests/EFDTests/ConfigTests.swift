@@ -4,7 +4,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite("transformed-EFD config")
+@Suite("transformed-EFD config", .needsConsDBReference)
 struct ConfigTests {
     static func reference(_ name: String) throws -> EFDConfig {
         try EFDConfig.load(contentsOf: TestFiles.reference("efd-config/\(name).yaml"))
@@ -33,7 +33,7 @@ struct ConfigTests {
     /// table for table and column for column.
     @Test func lsstcamSchemaMatchesTheReferenceFelisFile() throws {
         let generated = EFDSchema.felis(for: try Self.reference("config_lsstcam"), instrument: "lsstcam")
-        let expected = try FelisSchema.load(contentsOf: TestFiles.reference("felis/efd_lsstcam.yaml"))
+        let expected = try FelisSchema.load(contentsOf: ReferenceData.felis("efd_lsstcam.yaml"))
         #expect(generated.name == expected.name)
         #expect(generated.description == expected.description)
         #expect(generated.version == expected.version)
@@ -53,7 +53,7 @@ struct ConfigTests {
     @Test func otherReferenceConfigsMatchTheirFelisFiles() throws {
         for instrument in ["latiss", "lsstcomcam"] {
             let generated = EFDSchema.felis(for: try Self.reference("config_\(instrument)"), instrument: instrument)
-            let expected = try FelisSchema.load(contentsOf: TestFiles.reference("felis/efd_\(instrument).yaml"))
+            let expected = try FelisSchema.load(contentsOf: ReferenceData.felis("efd_\(instrument).yaml"))
             #expect(generated.tables.map(\.name) == expected.tables.map(\.name))
             for (table, reference) in zip(generated.tables, expected.tables) {
                 #expect(table.columns.map(\.name) == reference.columns.map(\.name), "\(instrument) \(table.name)")

@@ -5,7 +5,7 @@ import Postgres
 import Testing
 import TestSupport
 
-@Suite("consdb schema apply --efd-config")
+@Suite("consdb schema apply --efd-config", .needsConsDBReference)
 struct EFDSchemaApplyTests {
     @Test func appliesConformsAndAddsNewColumns() async throws {
         try await TestDatabase.withFreshDatabase { url in

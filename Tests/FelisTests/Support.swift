@@ -10,7 +10,7 @@ enum Files {
     static let demo = TestFiles.package("config/demo/cdb_demo.yaml")
 
     static func reference(_ name: String) -> URL {
-        TestFiles.reference("felis/" + name)
+        ReferenceData.felis(name)
     }
 
     static func text(_ url: URL) throws -> String {

@@ -3,7 +3,7 @@ import HeaderFile
 import Testing
 import TestSupport
 
-@Suite("the real LATISS header")
+@Suite("the real LATISS header", .needsConsDBReference)
 struct RealHeaderTests {
     static func load() throws -> HeaderFile {
         let bytes = try [UInt8](Data(contentsOf: TestFiles.reference("headers/ATHeaderService_header_AT_O_20240801_000302.yaml")))

@@ -5,7 +5,7 @@ import Ingest
 import Testing
 import TestSupport
 
-@Suite("hinfo backfill", .serialized)
+@Suite("hinfo backfill", .needsConsDBReference, .serialized)
 struct BackfillTests {
     @Test func ingestsEveryYamlBelowAFolderAndRejectsTheBadOnes() async throws {
         try await HinfoHarness.with(.latiss, s3: false) { harness in

@@ -7,7 +7,7 @@ import TestSupport
 
 /// `consdb hinfo` as a process, killed with SIGKILL at random points while events flow: after a restart
 /// every exposure is present exactly once and nothing is missing or rejected.
-@Suite("hinfo delivery under SIGKILL", .serialized)
+@Suite("hinfo delivery under SIGKILL", .needsConsDBReference, .serialized)
 struct DeliveryTests {
     static var binary: String {
         if let path = ProcessInfo.processInfo.environment["CONSDB_BINARY"], !path.isEmpty { return path }

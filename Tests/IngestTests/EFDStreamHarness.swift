@@ -74,7 +74,7 @@ struct EFDStreamHarness: Sendable {
             let pool = ConnectionPool(configuration: .init(conninfo: url, maxConnections: 4))
             let config = try EFDConfig.parse(configText)
             try await pool.withConnection { connection in
-                _ = try await SchemaApplier.apply(felisFile: TestFiles.reference("felis/cdb_latiss.yaml"), on: connection)
+                _ = try await SchemaApplier.apply(felisFile: ReferenceData.felis("cdb_latiss.yaml"), on: connection)
                 _ = try await SchemaApplier.apply(EFDSchema.felis(for: config, instrument: "latiss"), on: connection)
             }
             let cluster = try KafkaMockCluster.start(logger: ingestTestLogger)

@@ -7,7 +7,7 @@ import TestSupport
 
 /// The whole path against real services: an event on Kafka (Avro, Confluent framing, registry) points at
 /// a header in S3 (moto_server), and rows appear in PostgreSQL.
-@Suite("hinfo: Kafka event -> S3 header -> rows", .serialized)
+@Suite("hinfo: Kafka event -> S3 header -> rows", .needsConsDBReference, .serialized)
 struct HeaderEventWorkerTests {
     @Test func realHeaderThroughTheWholePath() async throws {
         try await HinfoHarness.with(.latiss) { harness in

@@ -50,7 +50,7 @@ final class HinfoHarness: Sendable {
             let pool = ConnectionPool(configuration: .init(conninfo: url, maxConnections: 4))
             try await pool.withConnection { connection in
                 let file = felis ?? "cdb_\(instrument.rawValue.lowercased())"
-                _ = try await SchemaApplier.apply(felisFile: TestFiles.reference("felis/\(file).yaml"), on: connection)
+                _ = try await SchemaApplier.apply(felisFile: ReferenceData.felis("\(file).yaml"), on: connection)
             }
             let cluster = try KafkaMockCluster.start(logger: ingestTestLogger)
             try await cluster.createTopic(instrument.eventTopic)

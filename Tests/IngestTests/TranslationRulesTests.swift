@@ -3,7 +3,7 @@ import Ingest
 import Foundation
 import Testing
 
-@Suite("header translation rules")
+@Suite("header translation rules", .needsConsDBReference)
 struct TranslationRulesTests {
     /// The real header with `changes`; for another instrument than LATISS without its LATISS sensor section.
     static func translate(_ changes: [String: HeaderValue?], instrument: Instrument = .latiss) throws -> ExposureRecord {

@@ -5,7 +5,7 @@ import Testing
 /// The real LATISS header translated column by column. Expected values are FACTS.md §6's derivation
 /// (computed with astropy from the reference's rules), except where this worker deliberately differs:
 /// `simulated` (read from the HIERARCH SIMULATE keywords: false, not NULL).
-@Suite("header translation: the real LATISS header")
+@Suite("header translation: the real LATISS header", .needsConsDBReference)
 struct TranslationTests {
     static func record() throws -> ExposureRecord {
         try HeaderTranslator(instrument: .latiss).translate(Headers.realLATISS())

@@ -200,7 +200,7 @@ private func runAPI<T: Sendable>(
     try await TestDatabase.withFreshDatabase { url in
         let connection = try await Connection.connect(url)
         for name in setup.schemas {
-            try await SchemaApplier.apply(felisFile: TestFiles.reference("felis/\(name).yaml"), on: connection)
+            try await SchemaApplier.apply(felisFile: ReferenceData.felis("\(name).yaml"), on: connection)
         }
         if setup.fixtures {
             try await ReferenceFixtures.load(into: "cdb_lsstcomcamsim", on: connection)
