@@ -23,7 +23,7 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "Database: a libpq connection string or URI (else CONSDB_DATABASE_URL, POSTGRES_URL, CONSDB_URL, or libpq's PG* variables).")
     var databaseURL: String?
 
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (else CONSDB_LOG_LEVEL; default info).")
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (else CONSDB_LOG_LEVEL; default info; LOG_CONFIG sets levels per logger).")
     var logLevel: String?
 
     func settings() throws -> Settings {
@@ -31,16 +31,19 @@ struct CommonOptions: ParsableArguments {
     }
 
     func bootstrapLogging(_ settings: Settings) throws -> Logger {
-        let levelText = logLevel ?? settings.string("CONSDB_LOG_LEVEL") ?? "info"
-        guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
-            throw SettingError("CONSDB_LOG_LEVEL", "must be one of trace, debug, info, notice, warning, error, critical; got '\(levelText)'")
-        }
+        let levels = try LogLevels.from(settings, flag: logLevel)
         LoggingSystem.bootstrap { label in
             var handler = LogfmtLogHandler(label: label)
-            handler.logLevel = level
+            handler.logLevel = levels.level(for: label)
             return handler
         }
-        return Logger(label: "consdb")
+        let logger = Logger(label: "consdb")
+        if !levels.unmatched.isEmpty {
+            logger.notice("LOG_CONFIG names loggers consdb does not have; their entries do nothing", metadata: [
+                "event": "log_config.unmatched", "loggers": "\(levels.unmatched.joined(separator: ","))",
+            ])
+        }
+        return logger
     }
 }
 
