@@ -2,8 +2,12 @@
 public struct APIConfiguration: Sendable {
     /// Path prefix of the API (the reference's `URL_PREFIX`).
     public var prefix: String = "/consdb"
-    /// Bearer token required by write endpoints (`CONSDB_API_TOKEN`); `nil` leaves writes open.
-    public var writeToken: String?
+    /// Tokens any one of which the write endpoints accept, as Bearer or as the password of HTTP Basic
+    /// (`CONSDB_API_TOKEN`, comma-separated, and `CONSDB_API_TOKEN_FILE`); empty leaves writes open.
+    public var writeTokens: [String] = []
+    /// Whether every endpoint but the probes, metrics, root documents and API docs needs a token too
+    /// (`CONSDB_AUTH_READS`); only meaningful with tokens.
+    public var authenticateReads: Bool = false
     /// Statement timeout of `POST /consdb/query`, in seconds (`STATEMENT_TIMEOUT_SECONDS`, default 600).
     public var queryTimeoutSeconds: Double = 600
     /// Most rows `POST /consdb/query` returns (`MAX_ROWS`, default 1,000,000).

@@ -37,8 +37,9 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
 
     // MARK: - The errors the routes raise
 
+    /// A value the API does not know, worded as the reference's `BadValueException` (`"Invalid <kind>"`).
     public static func unknown(_ kind: String, _ value: JSONValue, valid: [String]? = nil, status: HTTPResponse.Status = .notFound) -> APIError {
-        APIError(status, "Unknown \(kind)", value: value, valid: valid)
+        APIError(status, "Invalid \(kind)", value: value, valid: valid)
     }
 
     public static func badBody(_ message: String, value: JSONValue? = nil, valid: [String]? = nil) -> APIError {

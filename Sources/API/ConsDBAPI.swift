@@ -13,8 +13,11 @@ public enum ConsDBAPI {
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         let routeTable = RouteTable()
         router.add(middleware: ErrorBodyMiddleware(routes: routeTable))
-        if let token = service.configuration.writeToken, !token.isEmpty {
-            router.add(middleware: WriteTokenMiddleware(token: token))
+        let tokens = service.configuration.writeTokens.filter { !$0.isEmpty }
+        if !tokens.isEmpty {
+            router.add(middleware: WriteTokenMiddleware(
+                tokens: tokens, authenticateReads: service.configuration.authenticateReads, prefix: service.configuration.prefix
+            ))
         }
         let prefix = service.configuration.prefix.trimmingCharacters(in: ["/"])
         let group = router.group(RouterPath(prefix))

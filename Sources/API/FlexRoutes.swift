@@ -55,7 +55,7 @@ struct FlexRoutes {
             )
         }
         guard case .string(let dtype) = try body.required("dtype"), FlexKeyRules.dtypes.contains(dtype) else {
-            throw APIError.badBody("Unknown dtype", value: body["dtype"], valid: FlexKeyRules.dtypes)
+            throw APIError.badBody("Invalid dtype", value: body["dtype"], valid: FlexKeyRules.dtypes)
         }
         let doc = try body.optionalString("doc") ?? ""
         let unit = try body.optionalString("unit")
@@ -66,10 +66,15 @@ struct FlexRoutes {
         if let ucd, !FlexKeyRules.isValidUCD(ucd) {
             throw APIError.badBody("'\(ucd)' is not a valid IVOA UCD", value: .string(ucd))
         }
-        try await service.database { connection in
-            try await connection.query("""
-                INSERT INTO \(flex.keys.sqlName) (key, dtype, doc, unit, ucd) VALUES (\(key), \(dtype), \(doc), \(unit), \(ucd))
-                """)
+        do {
+            try await service.database { connection in
+                try await connection.query("""
+                    INSERT INTO \(flex.keys.sqlName) (key, dtype, doc, unit, ucd) VALUES (\(key), \(dtype), \(doc), \(unit), \(ucd))
+                    """)
+            }
+        } catch let error as APIError where error.status == .conflict {
+            // addkey ignores u=1, so the generic "use u=1 to update it" would mislead.
+            throw APIError(.conflict, "Key already exists", value: .string(key))
         }
         return JSONResponse.make(.object([
             ("message", .string("Key added to flexible metadata")),
@@ -110,6 +115,10 @@ struct FlexRoutes {
         let members: [(String, JSONValue)] = try await service.read { connection in
             _ = try await observationKey(flex, obsID: obsID, on: connection)
             let types = Dictionary(try await keyTypes(flex, on: connection).map { ($0.key, $0.dtype) }, uniquingKeysWith: { a, _ in a })
+            // An unknown key is a 400, as it is when POSTed, rather than an empty answer.
+            if let unknown = wanted.first(where: { types[$0] == nil }) {
+                throw APIError.badBody("Invalid key", value: .string(unknown), valid: types.keys.sorted())
+            }
             var sql: SQL = "SELECT key, value FROM \(flex.data.sqlName) WHERE obs_id = \(obsID)"
             if !wanted.isEmpty { sql.append(" AND key = ANY(\(wanted)::text[])") }
             sql.append(" ORDER BY key")
@@ -134,10 +143,10 @@ struct FlexRoutes {
             var stored: [(String, String)] = []
             for (key, value) in values {
                 guard let dtype = types[key] else {
-                    throw APIError.badBody("Unknown key", value: .string(key), valid: types.keys.sorted())
+                    throw APIError.badBody("Invalid key", value: .string(key), valid: types.keys.sorted())
                 }
                 guard let text = FlexKeyRules.storedText(for: value, dtype: dtype) else {
-                    throw APIError.badBody("Wrong type for key \(key): its dtype is \(dtype)", value: value, valid: [dtype])
+                    throw APIError.badBody("Invalid \(dtype) value", value: value, valid: [dtype])
                 }
                 stored.append((key, text))
             }

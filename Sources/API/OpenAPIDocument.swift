@@ -17,7 +17,8 @@ enum OpenAPIDocument {
                 ("description", .string("""
                     Rubin Observatory Consolidated Database (ConsDB) API: flexible metadata, row inserts, \
                     read-only SQL queries and schema introspection. Errors are JSON {message, value, valid}; \
-                    bad input is always a 4xx. Write endpoints need a bearer token when the server has one configured.
+                    bad input is always a 4xx. Write endpoints need a token when the server has one configured: \
+                    Bearer, or HTTP Basic with any user name and the token as the password.
                     """)),
             ])),
             ("paths", .object(paths(p))),
@@ -125,7 +126,7 @@ enum OpenAPIDocument {
             ])))
         }
         members.append(("responses", .object(responses)))
-        if write { members.append(("security", .array([.object([]), .object([("bearer", .array([]))])]))) }
+        if write { members.append(("security", .array([.object([]), .object([("bearer", .array([]))]), .object([("basic", .array([]))])]))) }
         return .object(members)
     }
 
@@ -136,9 +137,9 @@ enum OpenAPIDocument {
     }
 
     static func errors(_ codes: [Int]) -> [(String, JSONValue)] {
-        let meaning = [400: "Bad request: malformed body, unknown key or column, wrong type, bad query", 401: "Missing or invalid bearer token",
+        let meaning = [400: "Bad request: malformed body, unknown key or column, wrong type, bad query", 401: "Missing or invalid token (Bearer, or Basic with the token as password)",
                        405: "Method not allowed on this path",
-                       404: "Unknown instrument, table, observation type or observation", 409: "Row or key already exists (use u=1)",
+                       404: "Invalid instrument, table, observation type or observation", 409: "Row already exists (use u=1), or key already exists",
                        413: "Body too large"]
         return codes.map { (String($0), response(meaning[$0] ?? "Error", ref("Error"))) }
     }
@@ -179,7 +180,11 @@ enum OpenAPIDocument {
 
     static var components: JSONValue {
         .object([
-            ("securitySchemes", .object([("bearer", .object([("type", .string("http")), ("scheme", .string("bearer"))]))])),
+            ("securitySchemes", .object([
+                ("bearer", .object([("type", .string("http")), ("scheme", .string("bearer"))])),
+                ("basic", .object([("type", .string("http")), ("scheme", .string("basic")),
+                                   ("description", .string("Any user name; the token as the password"))])),
+            ])),
             ("schemas", .object([
                 ("Error", object([("message", stringSchema), ("value", anyValue), ("valid", stringArray)], required: ["message"])),
                 ("Status", object([("status", stringSchema)], required: ["status"])),

@@ -66,12 +66,15 @@ struct QueryRoutes {
             // libpq sends the statement as a C string, which would end at the NUL.
             throw APIError.badBody("The query cannot hold a NUL character")
         }
-        text = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        text = QueryText.unescapingPercent(text).trimmingCharacters(in: .whitespacesAndNewlines)
         while text.hasSuffix(";") { text.removeLast(); text = text.trimmingCharacters(in: .whitespacesAndNewlines) }
+        guard !text.isEmpty else { throw APIError.badBody("The query is empty") }
+        // Only real writes are refused here; anything else that is not a query reaches PostgreSQL, whose
+        // syntax error says more than a refusal would (a typo is not a write).
         let keyword = Self.leadingKeyword(text)
-        guard Self.readOnlyKeywords.contains(keyword) else {
+        guard !QueryText.isRefused(keyword: keyword) else {
             throw APIError.badBody(
-                "Only read-only queries are accepted", value: .string(keyword.isEmpty ? text : keyword.uppercased()),
+                "Only read-only queries are accepted", value: .string(keyword.uppercased()),
                 valid: Self.readOnlyKeywords.map { $0.uppercased() }
             )
         }
@@ -179,7 +182,10 @@ struct QueryRoutes {
         let flexKeys = try await schemas.relation(obsType.flexSchemaTable, instrument: instrument)
         let members: [(String, JSONValue)] = try await service.read { connection in
             let result = try await connection.query("SELECT * FROM \(relation.sqlName) WHERE \(identifier: idColumn) = \(obsID) LIMIT 1")
-            guard let row = result.rows.first else { throw APIError.unknown(idColumn, .int(obsID)) }
+            guard let row = result.rows.first else {
+                // The reference's text for this endpoint (its other endpoints say "Invalid exposure_id").
+                throw APIError(.notFound, "Observation \(obsID) not found.", value: .int(obsID))
+            }
             var members = zip(result.columns, row).map { column, value in
                 (column.name, ValueCoding.json(value, typeOID: column.typeOID))
             }

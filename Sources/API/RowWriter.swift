@@ -14,14 +14,14 @@ struct RowWriter {
         let unknown = values.map(\.0).filter { table.column($0) == nil }
         if !unknown.isEmpty {
             throw APIError.badBody(
-                "Unknown extra columns for \(table.qualifiedName)", value: .string(unknown.joined(separator: ",")),
+                "Invalid extra columns", value: .string(unknown.joined(separator: ",")),
                 valid: table.columns.map(\.name)
             )
         }
         guard !update else { return }
         let missing = missingRequired(values)
         if !missing.isEmpty {
-            throw APIError.badBody("Missing required columns for \(table.qualifiedName)", value: .string(missing.joined(separator: ",")))
+            throw APIError.badBody("Invalid missing columns", value: .string(missing.joined(separator: ",")))
         }
     }
 
@@ -39,7 +39,7 @@ struct RowWriter {
         let lookup = Dictionary(row, uniquingKeysWith: { _, last in last })
         let missingKey = keyColumns.filter { lookup[$0] == nil }
         guard !keyColumns.isEmpty, missingKey.isEmpty else {
-            throw APIError.badBody("Missing required columns for \(table.qualifiedName)", value: .string(missingKey.joined(separator: ",")))
+            throw APIError.badBody("Invalid missing columns", value: .string(missingKey.joined(separator: ",")))
         }
         var conditions: [SQL] = []
         for name in keyColumns {
@@ -57,7 +57,7 @@ struct RowWriter {
         )
         guard result.affectedRows > 0 else {
             throw APIError.badBody(
-                "Missing required columns for \(table.qualifiedName)", value: .string(missingRequired(row).joined(separator: ","))
+                "Invalid missing columns", value: .string(missingRequired(row).joined(separator: ","))
             )
         }
     }

@@ -13,6 +13,13 @@ public enum DatabaseURL {
         return nil
     }
 
+    /// The database URL by the reference's precedence, ours first: ``environmentKeys`` in order, then
+    /// the `DB_*` settings of the reference's Phalanx deployment (see ``DatabaseParts``), else `nil`.
+    public static func resolve(_ environment: [String: String]) throws(DatabaseParts.Problem) -> String? {
+        if let url = fromEnvironment(environment) { return url }
+        return try DatabaseParts.fromEnvironment(environment)?.url()
+    }
+
     /// Removes the password from a URI or key/value connection string, for logs.
     public static func redacted(_ conninfo: String) -> String {
         if let schemeEnd = conninfo.range(of: "://"), let at = conninfo[schemeEnd.upperBound...].firstIndex(of: "@") {

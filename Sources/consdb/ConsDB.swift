@@ -28,7 +28,7 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "Database: a libpq connection string or URI (else CONSDB_DATABASE_URL, POSTGRES_URL, CONSDB_URL, or libpq's PG* variables).")
     var databaseURL: String?
 
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (else CONSDB_LOG_LEVEL; default info).")
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (else CONSDB_LOG_LEVEL; default info; LOG_CONFIG sets levels per logger).")
     var logLevel: String?
 
     /// Options given in an old spelling, one line each, logged as warnings once logging is up.
@@ -43,18 +43,21 @@ struct CommonOptions: ParsableArguments {
         return try Settings.load(configFile: config ?? legacySettings, environment: ProcessInfo.processInfo.environment)
     }
 
-    /// Sets up logfmt logging at the configured level and logs every deprecated option (these and `more`).
+    /// Sets up logfmt logging at the configured levels (`--log-level`, `CONSDB_LOG_LEVEL`, `LOG_CONFIG`) and
+    /// logs every deprecated option (these and `more`).
     func bootstrapLogging(_ settings: Settings, deprecations more: [String] = []) throws -> Logger {
-        let levelText = logLevel ?? settings.string("CONSDB_LOG_LEVEL") ?? "info"
-        guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
-            throw SettingError("CONSDB_LOG_LEVEL", "must be one of trace, debug, info, notice, warning, error, critical; got '\(levelText)'")
-        }
+        let levels = try LogLevels.from(settings, flag: logLevel)
         LoggingSystem.bootstrap { label in
             var handler = LogfmtLogHandler(label: label)
-            handler.logLevel = level
+            handler.logLevel = levels.level(for: label)
             return handler
         }
         let logger = Logger(label: "consdb")
+        if !levels.unmatched.isEmpty {
+            logger.notice("LOG_CONFIG names loggers consdb does not have; their entries do nothing", metadata: [
+                "event": "log_config.unmatched", "loggers": "\(levels.unmatched.joined(separator: ","))",
+            ])
+        }
         for line in deprecations + more {
             logger.warning("\(line)", metadata: ["event": "cli.deprecated"])
         }

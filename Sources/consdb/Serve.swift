@@ -11,8 +11,10 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve the ConsDB HTTP API (flexible metadata, inserts, queries, schema).",
         discussion: """
-            Environment: CONSDB_DATABASE_URL (or POSTGRES_URL / CONSDB_URL), CONSDB_HOST, CONSDB_PORT, \
-            URL_PREFIX (/consdb), CONSDB_API_TOKEN (bearer token for write endpoints), STATEMENT_TIMEOUT_SECONDS \
+            Environment: CONSDB_DATABASE_URL (or POSTGRES_URL / CONSDB_URL, or DB_HOST, DB_PORT, DB_USER, DB_PASS, \
+            DB_NAME), CONSDB_HOST, CONSDB_PORT, URL_PREFIX (/consdb), CONSDB_API_TOKEN (tokens for write endpoints, \
+            comma-separated; Bearer or Basic password), CONSDB_API_TOKEN_FILE (one token per line), CONSDB_AUTH_READS \
+            (false; true: reads and queries need a token too), LOG_CONFIG (levels per logger), STATEMENT_TIMEOUT_SECONDS \
             (600), MAX_ROWS (1000000), FETCH_SIZE (10000), CONSDB_MAX_BODY_BYTES (16 MiB), CONSDB_POOL_SIZE (10), \
             CONSDB_QUERY_DATABASE_URL (optional separate, e.g. read-only, role for POST /consdb/query).
             """
@@ -29,7 +31,9 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         try await runReportingSettingErrors {
             let settings = try common.settings()
-            let logger = try common.bootstrapLogging(settings)
+            _ = try common.bootstrapLogging(settings)
+            // The reference's `consdb.pqserver` in LOG_CONFIG sets this logger's level.
+            let logger = Logger(label: "consdb.api")
             let url = try settings.databaseURL(flag: common.databaseURL)
             let listenPort = try port ?? settings.positiveInt("CONSDB_PORT", default: 8080)
             guard (1...65535).contains(listenPort) else { throw SettingError("--port", "must be between 1 and 65535; got \(listenPort)") }
@@ -38,7 +42,8 @@ struct Serve: AsyncParsableCommand {
             var configuration = APIConfiguration()
             configuration.prefix = settings.string("URL_PREFIX") ?? configuration.prefix
             guard configuration.prefix.hasPrefix("/") else { throw SettingError("URL_PREFIX", "must start with '/'; got '\(configuration.prefix)'") }
-            configuration.writeToken = settings.string("CONSDB_API_TOKEN")
+            configuration.writeTokens = try settings.apiTokens()
+            configuration.authenticateReads = try settings.authenticateReads(hasTokens: !configuration.writeTokens.isEmpty)
             configuration.queryTimeoutSeconds = try settings.positiveDouble("STATEMENT_TIMEOUT_SECONDS", default: configuration.queryTimeoutSeconds)
             configuration.queryRowCap = try settings.positiveInt("MAX_ROWS", default: configuration.queryRowCap)
             configuration.queryFetchSize = try settings.positiveInt("FETCH_SIZE", default: configuration.queryFetchSize)
@@ -58,7 +63,8 @@ struct Serve: AsyncParsableCommand {
             )
             logger.info("serving the ConsDB API", metadata: [
                 "event": "serve.start", "address": "\(listenHost):\(listenPort)", "prefix": "\(configuration.prefix)",
-                "database": "\(DatabaseURL.redacted(url))", "write_auth": "\(configuration.writeToken != nil)",
+                "database": "\(DatabaseURL.redacted(url))", "write_auth": "\(!configuration.writeTokens.isEmpty)",
+                "tokens": "\(configuration.writeTokens.count)", "read_auth": "\(configuration.authenticateReads)",
             ])
             let group = ServiceGroup(
                 configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

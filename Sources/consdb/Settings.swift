@@ -73,11 +73,16 @@ struct Settings {
     }
 
     /// The database connection string: the flag, else the first of ``DatabaseURL/environmentKeys``, else
-    /// libpq's own `PG*` variables or service file. Nothing at all is an error, not a silent localhost.
+    /// one built from `DB_*` (``DatabaseParts``), else libpq's own `PG*` variables or service file.
+    /// Nothing at all is an error, not a silent localhost.
     func databaseURL(flag: String?) throws -> String {
         if let flag, !flag.isEmpty { return flag }
-        if let url = DatabaseURL.fromEnvironment(values) { return url }
+        do {
+            if let url = try DatabaseURL.resolve(values) { return url }
+        } catch {
+            throw SettingError(error.setting, error.problem)
+        }
         if ["PGHOST", "PGDATABASE", "PGSERVICE", "PGHOSTADDR"].contains(where: { string($0) != nil }) { return "" }
-        throw SettingError("CONSDB_DATABASE_URL", "is not set (nor POSTGRES_URL, CONSDB_URL, or libpq's PGHOST/PGDATABASE/PGSERVICE)")
+        throw SettingError("CONSDB_DATABASE_URL", "is not set (nor POSTGRES_URL, CONSDB_URL, DB_HOST/DB_USER/DB_PASS/DB_NAME, or libpq's PGHOST/PGDATABASE/PGSERVICE)")
     }
 }

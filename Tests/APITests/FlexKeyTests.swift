@@ -103,7 +103,7 @@ struct FlexKeyTests {
                     let body = JSONValue.object([("key", .string("k")), ("dtype", dtype)])
                     let reply = try await api.post(Self.addKey, json: body)
                     #expect(reply.status == 400, "\(reply)")
-                    #expect(reply.message == "Unknown dtype")
+                    #expect(reply.message == "Invalid dtype")
                     #expect(exactlyEqual(try #require(try reply.json()["valid"]), .strings(["bool", "int", "float", "str"])))
                 }
                 let missing = try await api.post(Self.addKey, #"{"key":"k"}"#)
@@ -119,7 +119,10 @@ struct FlexKeyTests {
             try await api.expectUnchanged {
                 let reply = try await api.post(Self.addKey, json: Self.keyBody("foo", dtype: "str", doc: "replaced?"))
                 #expect(reply.status == 409, "\(reply)")
-                #expect(reply.message == "Row already exists; use u=1 to update it")
+                #expect(exactlyEqual(try reply.json(), .literal(#"{"message":"Key already exists","value":"foo"}"#)))
+                // addkey ignores u=1: the key is not replaced either way.
+                let again = try await api.post(Self.addKey + "?u=1", json: Self.keyBody("foo", dtype: "str", doc: "replaced?"))
+                #expect(again.status == 409, "\(again)")
             }
             #expect(try await api.scalar("SELECT dtype FROM cdb_lsstcomcamsim.exposure_flexdata_schema WHERE key = 'foo'") == "bool")
         }
@@ -166,20 +169,20 @@ struct FlexKeyTests {
             try await api.expectUnchanged {
                 let instrument = try await api.post("/consdb/flex/nosuch/exposure/addkey", json: Self.keyBody("k"))
                 #expect(instrument.status == 404)
-                #expect(instrument.message == "Unknown instrument")
+                #expect(instrument.message == "Invalid instrument")
                 #expect(try instrument.json()["value"] == .string("nosuch"))
                 #expect(exactlyEqual(try #require(try instrument.json()["valid"]), .strings(["latiss", "lsstcomcamsim"])))
 
                 let obsType = try await api.post("/consdb/flex/lsstcomcamsim/frame/addkey", json: Self.keyBody("k"))
                 #expect(obsType.status == 404)
-                #expect(obsType.message == "Unknown observation type")
+                #expect(obsType.message == "Invalid observation type")
                 #expect(exactlyEqual(try #require(try obsType.json()["valid"]), .strings(["exposure", "visit1", "ccdexposure", "ccdvisit1"])))
 
                 for type in ["visit1", "ccdvisit1"] {
                     let noFlex = try await api.post("/consdb/flex/lsstcomcamsim/\(type)/addkey", json: Self.keyBody("k"))
                     #expect(noFlex.status == 404)
                     #expect(exactlyEqual(try noFlex.json(), .literal(
-                        #"{"message":"Unknown observation type","value":"\#(type)","valid":["exposure","ccdexposure"]}"#
+                        #"{"message":"Invalid observation type","value":"\#(type)","valid":["exposure","ccdexposure"]}"#
                     )))
                     let schema = try await api.get("/consdb/flex/lsstcomcamsim/\(type)/schema")
                     #expect(schema.status == 404)

@@ -31,7 +31,23 @@ struct FlexValueTests {
         try await withAPI { api async throws in
             #expect(try await api.get(Self.obs451 + "?k=bar&k=baz").text == #"{"bar":1234,"baz":3.14}"#)
             #expect(try await api.get(Self.obs451 + "?k=qux").text == #"{"qux":"nachos"}"#)
-            #expect(try await api.get(Self.obs451 + "?k=nosuch").text == "{}")
+        }
+    }
+
+    @Test("an unknown key in k is a 400 naming the keys that exist, as a POST of one is")
+    func unknownKeyInFilter() async throws {
+        try await withAPI { api in
+            for query in ["?k=nosuch", "?k=bar&k=nosuch", "?k=", "?k=BAR"] {
+                let reply = try await api.get(Self.obs451 + query)
+                #expect(reply.status == 400, "\(query): \(reply)")
+                #expect(reply.message == "Invalid key", "\(query)")
+                #expect(exactlyEqual(try #require(try reply.json()["valid"]), .strings(["bar", "baz", "foo", "qux"])))
+            }
+            let named = try await api.get(Self.obs451 + "?k=bar&k=nosuch")
+            #expect(try named.json()["value"] == .string("nosuch"))
+            // A key that exists but has no value for this observation is not an error.
+            try await Self.addKeys(api)
+            #expect(try await api.get(Self.obs451 + "?k=bar2&k=bar").text == #"{"bar":1234}"#)
         }
     }
 
@@ -40,14 +56,14 @@ struct FlexValueTests {
         try await withAPI(APISetup(expectsNoWrites: true)) { api in
             let missing = try await api.get("/consdb/flex/lsstcomcamsim/exposure/obs/123")
             #expect(missing.status == 404)
-            #expect(exactlyEqual(try missing.json(), .literal(#"{"message":"Unknown exposure_id","value":123}"#)))
+            #expect(exactlyEqual(try missing.json(), .literal(#"{"message":"Invalid exposure_id","value":123}"#)))
             let bad = try await api.get("/consdb/flex/lsstcomcamsim/exposure/obs/abc")
             #expect(bad.status == 400)
             #expect(bad.message == "Path parameter obs_id must be an integer")
             let visit = try await api.get("/consdb/flex/lsstcomcamsim/visit1/obs/\(Fixture.exposure451)")
             #expect(visit.status == 404)
             #expect(exactlyEqual(try visit.json(), .literal(
-                #"{"message":"Unknown observation type","value":"visit1","valid":["exposure","ccdexposure"]}"#
+                #"{"message":"Invalid observation type","value":"visit1","valid":["exposure","ccdexposure"]}"#
             )))
             #expect(try await api.get("/consdb/flex/nosuch/exposure/obs/1").status == 404)
         }
@@ -111,7 +127,7 @@ struct FlexValueTests {
                 let reply = try await api.post(Self.obs451 + "?u=1", #"{"values": {"bad_key": 1}}"#)
                 #expect(reply.status == 400)
                 #expect(exactlyEqual(try reply.json(), .literal(
-                    #"{"message":"Unknown key","value":"bad_key","valid":["bar","baz","foo","qux"]}"#
+                    #"{"message":"Invalid key","value":"bad_key","valid":["bar","baz","foo","qux"]}"#
                 )))
             }
         }
@@ -128,7 +144,7 @@ struct FlexValueTests {
                 let reply = try await api.post(Self.obs451 + "?u=1", #"{"values": {"\#(key)": \#(value)}}"#)
                 #expect(reply.status == 400, "\(reply)")
                 let dtype = ["bar": "int", "foo": "bool", "baz": "float", "qux": "str"][key]!
-                #expect(reply.message == "Wrong type for key \(key): its dtype is \(dtype)")
+                #expect(reply.message == "Invalid \(dtype) value")
                 #expect(exactlyEqual(try #require(try reply.json()["value"]), .literal(value)))
                 #expect(exactlyEqual(try #require(try reply.json()["valid"]), .strings([dtype])))
             }
@@ -168,7 +184,7 @@ struct FlexValueTests {
                 #expect(duplicate.status == 409)
                 let missingObservation = try await api.post("/consdb/flex/lsstcomcamsim/exposure/obs/42", #"{"values": {"bar2": 42}}"#)
                 #expect(missingObservation.status == 404)
-                #expect(exactlyEqual(try missingObservation.json(), .literal(#"{"message":"Unknown exposure_id","value":42}"#)))
+                #expect(exactlyEqual(try missingObservation.json(), .literal(#"{"message":"Invalid exposure_id","value":42}"#)))
             }
         }
     }

@@ -80,7 +80,7 @@ struct InjectionTests {
                 let values = JSONValue.object([("values", .object([(payload, .number("1"))]))])
                 let flex = try await api.post("/consdb/flex/lsstcomcamsim/exposure/obs/7024040300451?u=1", json: values)
                 #expect(flex.status == 400, "\(flex)")
-                #expect(flex.message == "Unknown key")
+                #expect(flex.message == "Invalid key")
                 #expect(try flex.json()["value"] == .string(payload))
 
                 if !FlexKeyRules.isValidKeyName(payload) {

@@ -41,7 +41,7 @@ struct InsertTests {
                 let partial = try await api.post("/consdb/insert/lsstcomcamsim/exposure/by_seq_num/20240601/99?u=1", #"{"values": {"band": "g"}}"#)
                 #expect(partial.status == 400, "\(partial)")
                 #expect(exactlyEqual(try partial.json(), .literal(
-                    #"{"message":"Missing required columns for cdb_lsstcomcamsim.exposure","value":"exposure_id,exposure_name,controller"}"#
+                    #"{"message":"Invalid missing columns","value":"exposure_id,exposure_name,controller"}"#
                 )))
             }
             // By seq_num, u=1 with some columns updates just those.
@@ -183,7 +183,7 @@ struct InsertTests {
                     {"obs_dict": {"730865976064": {"n_psf_star": 1}, "99": {"n_psf_star": 2}}}
                     """)
                 #expect(orphan.status == 404, "\(orphan)")
-                #expect(exactlyEqual(try orphan.json(), .literal(#"{"message":"Unknown ccdexposure_id","value":99}"#)))
+                #expect(exactlyEqual(try orphan.json(), .literal(#"{"message":"Invalid ccdexposure_id","value":99}"#)))
                 // With u=1 the rows must name the same columns.
                 let ragged = try await api.post("/consdb/insert/lsstcomcamsim/ccdvisit1_quicklook?u=1", """
                     {"obs_dict": {"730865976064": {"n_psf_star": 1}, "730865976065": {"n_psf_star": 2, "psf_sigma": 1.5}}}

@@ -133,7 +133,7 @@ struct InsertValidationTests {
                 let reply = try await api.post("/consdb/insert/lsstcomcamsim/exposure/obs/\(exposureID(seq: 9))", #"{"values": {"day_obs": 20240601, "seq_num": 9}}"#)
                 #expect(reply.status == 400)
                 #expect(exactlyEqual(try reply.json(), .literal(
-                    #"{"message":"Missing required columns for cdb_lsstcomcamsim.exposure","value":"exposure_name,controller"}"#
+                    #"{"message":"Invalid missing columns","value":"exposure_name,controller"}"#
                 )))
             }
         }
@@ -147,7 +147,7 @@ struct InsertValidationTests {
                 let reply = try await api.post("/consdb/insert/lsstcomcamsim/exposure/obs/\(exposureID(seq: 9))?u=1", #"{"values": \#(values)}"#)
                 #expect(reply.status == 400)
                 let body = try reply.json()
-                #expect(reply.message == "Unknown extra columns for cdb_lsstcomcamsim.exposure")
+                #expect(reply.message == "Invalid extra columns")
                 #expect(body["value"] == .string("nosuch,Band"))
                 let valid = try #require(body["valid"]?.arrayValue).compactMap(\.stringValue)
                 #expect(valid.count == 50)
@@ -162,14 +162,14 @@ struct InsertValidationTests {
             try await api.expectUnchanged {
                 let instrument = try await api.post("/consdb/insert/nosuch/exposure/obs/1", #"{"values": {}}"#)
                 #expect(instrument.status == 404)
-                #expect(instrument.message == "Unknown instrument")
+                #expect(instrument.message == "Invalid instrument")
                 let bulkInstrument = try await api.post("/consdb/insert/nosuch/exposure", #"{"obs_dict": {}}"#)
                 #expect(bulkInstrument.status == 404)
 
                 let table = try await api.post("/consdb/insert/lsstcomcamsim/nosuch/obs/1", #"{"values": {"day_obs": 1}}"#)
                 #expect(table.status == 404)
                 #expect(exactlyEqual(try table.json(), .literal("""
-                    {"message":"Unknown table","value":"cdb_lsstcomcamsim.nosuch","valid":[
+                    {"message":"Invalid table","value":"cdb_lsstcomcamsim.nosuch","valid":[
                     "cdb_lsstcomcamsim.ccdexposure","cdb_lsstcomcamsim.ccdexposure_camera","cdb_lsstcomcamsim.ccdexposure_flexdata",
                     "cdb_lsstcomcamsim.ccdexposure_quicklook","cdb_lsstcomcamsim.ccdvisit1","cdb_lsstcomcamsim.ccdvisit1_quicklook",
                     "cdb_lsstcomcamsim.exposure","cdb_lsstcomcamsim.exposure_flexdata","cdb_lsstcomcamsim.exposure_quicklook",
@@ -192,13 +192,13 @@ struct InsertValidationTests {
             try await api.expectUnchanged {
                 let visit = try await api.post("/consdb/insert/lsstcomcamsim/visit1_quicklook/obs/999", #"{"values": {"n_inputs": 1}}"#)
                 #expect(visit.status == 404)
-                #expect(exactlyEqual(try visit.json(), .literal(#"{"message":"Unknown exposure_id","value":999}"#)))
+                #expect(exactlyEqual(try visit.json(), .literal(#"{"message":"Invalid exposure_id","value":999}"#)))
                 let ccd = try await api.post("/consdb/insert/lsstcomcamsim/ccdvisit1_quicklook/obs/999", #"{"values": {"n_psf_star": 1}}"#)
                 #expect(ccd.status == 404)
-                #expect(exactlyEqual(try ccd.json(), .literal(#"{"message":"Unknown ccdexposure_id","value":999}"#)))
+                #expect(exactlyEqual(try ccd.json(), .literal(#"{"message":"Invalid ccdexposure_id","value":999}"#)))
                 let ccdByExposure = try await api.post("/consdb/insert/lsstcomcamsim/ccdexposure/obs/5", #"{"values": {"exposure_id": 77, "detector": 0}}"#)
                 #expect(ccdByExposure.status == 404)
-                #expect(exactlyEqual(try ccdByExposure.json(), .literal(#"{"message":"Unknown exposure_id","value":77}"#)))
+                #expect(exactlyEqual(try ccdByExposure.json(), .literal(#"{"message":"Invalid exposure_id","value":77}"#)))
             }
         }
     }

@@ -58,7 +58,7 @@ struct ObservationQueryTests {
         try await withAPI(APISetup(expectsNoWrites: true)) { api in
             let missing = try await api.get("/consdb/query/lsstcomcamsim/exposure/obs/42")
             #expect(missing.status == 404)
-            #expect(exactlyEqual(try missing.json(), .literal(#"{"message":"Unknown exposure_id","value":42}"#)))
+            #expect(exactlyEqual(try missing.json(), .literal(#"{"message":"Observation 42 not found.","value":42}"#)))
             let bad = try await api.get("/consdb/query/lsstcomcamsim/exposure/obs/42x")
             #expect(bad.status == 400)
             #expect(exactlyEqual(try bad.json(), .literal(#"{"message":"Path parameter obs_id must be an integer","value":"42x"}"#)))
@@ -68,7 +68,7 @@ struct ObservationQueryTests {
             #expect(flag.status == 400)
             let type = try await api.get("/consdb/query/lsstcomcamsim/frame/obs/1")
             #expect(type.status == 404)
-            #expect(type.message == "Unknown observation type")
+            #expect(type.message == "Invalid observation type")
             #expect(try await api.get("/consdb/query/nosuch/exposure/obs/1").status == 404)
         }
     }

@@ -28,7 +28,7 @@ struct SchemaRouteTests {
             }
             let missing = try await api.get("/consdb/schema/nosuch")
             #expect(missing.status == 404)
-            #expect(exactlyEqual(try missing.json(), .literal(#"{"message":"Unknown instrument","value":"nosuch","valid":["latiss","lsstcomcamsim"]}"#)))
+            #expect(exactlyEqual(try missing.json(), .literal(#"{"message":"Invalid instrument","value":"nosuch","valid":["latiss","lsstcomcamsim"]}"#)))
         }
     }
 
@@ -67,7 +67,7 @@ struct SchemaRouteTests {
             let reply = try await api.get("/consdb/schema/lsstcomcamsim/asdf")
             #expect(reply.status == 404)
             let body = try reply.json()
-            #expect(reply.message == "Unknown table")
+            #expect(reply.message == "Invalid table")
             #expect(body["value"] == .string("cdb_lsstcomcamsim.asdf"))
             #expect(body["valid"]?.arrayValue?.count == 13)
             #expect(try await api.get("/consdb/schema/latiss/cdb_lsstcomcamsim.exposure").status == 404)
