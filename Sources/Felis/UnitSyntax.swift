@@ -74,6 +74,10 @@ public enum UnitSyntax {
                     skipSpaces()
                 } else if peek() == ".", let next = peek(1), next.isASCIILetter || next == "(" {
                     index += 1
+                } else if index == start, index > 0, scalars[index - 1].isASCIIDigit || scalars[index - 1] == ")",
+                          let next = peek(), next.isASCIILetter || next == "(" {
+                    // Written straight after a power or a parenthesis, a unit multiplies: astropy reads
+                    // `m/s**2S` (in Rubin's efd_latiss schema) as m / (s2 S) and `m2s` as m2 s.
                 } else if index == start || peek() == nil || peek() == "/" || peek() == ")" {
                     index = start
                     return true

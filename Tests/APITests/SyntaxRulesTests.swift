@@ -7,6 +7,7 @@ struct SyntaxRulesTests {
     @Test("units astropy parses are valid", arguments: [
         "s", "km/s", "km s-1", "m3 / (kg s2)", "deg", "K", "m / s", "10**-3 m", "electron / pix2", "mag", "arcsec", "Hz",
         "kg m2 s-2", "m^2", "m**2", "erg / (s cm2)", "nJy", "%", "count / s", "W m-2", "mas / yr", "um",
+        "m/s**2S", "m2s", "(m)s", "m^2kg",
     ])
     func validUnit(unit: String) {
         #expect(UnitSyntax.isValid(unit))

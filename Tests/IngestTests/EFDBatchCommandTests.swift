@@ -87,7 +87,9 @@ struct EFDBatchCommandTests {
                 // Killed once a few tasks are done (a short lease, so the resumed run takes over the task in hand).
                 let first = try Self.run(range + ["--lease", "2s"], harness: harness, influx: influx, config: config)
                 try await harness.waitUntil("some tasks done", timeout: .seconds(60)) {
-                    try await harness.count("SELECT count(*) FROM consdb_ingest.efd_batch_task WHERE state = 'done'") >= 5
+                    // The run creates the queue's table first (the dry runs above did not).
+                    guard try await harness.value("SELECT to_regclass('consdb_ingest.efd_batch_task')::text") != nil else { return false }
+                    return try await harness.count("SELECT count(*) FROM consdb_ingest.efd_batch_task WHERE state = 'done'") >= 5
                 }
                 kill(first.processIdentifier, SIGKILL)
                 _ = try await Self.exit(first)

@@ -1,7 +1,7 @@
 import Testing
 import TestSupport
 
-extension Trait where Self == ConditionTrait {
+extension SuiteTrait where Self == ConditionTrait {
     /// For tests that read files only lsst-dm/consdb has (EFD configs, the LATISS header, the ECSV
     /// fixtures): skipped, with the reason, when they are not here.
     static var needsConsDBReference: Self {

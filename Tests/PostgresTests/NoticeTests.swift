@@ -26,8 +26,8 @@ struct RecordingLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-        let record = Record(level: level, message: message.description, metadata: self.metadata.merging(metadata ?? [:]) { $1 })
+    func log(event: LogEvent) {
+        let record = Record(level: event.level, message: event.message.description, metadata: metadata.merging(event.metadata ?? [:]) { $1 })
         store.records.withLock { $0.append(record) }
     }
 }
