@@ -20,6 +20,11 @@ struct SchemaCommand: AsyncParsableCommand {
                 whole change runs in one transaction. With --efd-config and --instrument, creates
                 efd_<instrument> with the four tables the config defines (exposure_efd, visit1_efd and their
                 unpivoted twins), as the reference generates them.
+
+                In the same transaction, the reader role of POST /consdb/query (CONSDB_READER_ROLE, default
+                consdb_reader, a NOLOGIN group role; 'none' skips this) is created if missing and given USAGE
+                on the schema, SELECT on its tables and views, and default privileges for tables created
+                there later. `consdb roles` adds a login role to it.
                 """
         )
 
@@ -47,8 +52,9 @@ struct SchemaCommand: AsyncParsableCommand {
                 let url = try settings.databaseURL(flag: common.databaseURL)
                 var felisSchema = try schemaToApply()
                 if let schema { felisSchema.name = schema }
+                let reader = try settings.readerRole()
                 let connection = try await Connection.connect(url, logger: logger)
-                let plan = try await SchemaApplier.apply(felisSchema, on: connection, dryRun: dryRun)
+                let plan = try await SchemaApplier.apply(felisSchema, on: connection, dryRun: dryRun, reader: reader)
                 for warning in plan.warnings {
                     logger.warning("\(warning)", metadata: ["event": "schema.warning", "schema": "\(plan.schema)"])
                 }
@@ -57,7 +63,10 @@ struct SchemaCommand: AsyncParsableCommand {
                 } else if plan.isEmpty {
                     logger.info("schema is up to date", metadata: ["event": "schema.unchanged", "schema": "\(plan.schema)"])
                 } else {
-                    logger.info("schema applied", metadata: ["event": "schema.applied", "schema": "\(plan.schema)", "statements": "\(plan.statements.count)"])
+                    logger.info("schema applied", metadata: [
+                        "event": "schema.applied", "schema": "\(plan.schema)", "statements": "\(plan.statements.count)",
+                        "reader_role": "\(reader?.name ?? "none")", "grants": "\(plan.grants.count)",
+                    ])
                 }
             }
         }
