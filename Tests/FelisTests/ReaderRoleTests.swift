@@ -28,8 +28,8 @@ struct ReaderRoleTests {
                 #expect(try await SchemaApplier.apply(felisFile: Files.demo, on: connection, dryRun: true, reader: reader).isEmpty)
                 // The internal schema is never granted.
                 try await connection.execute("CREATE SCHEMA consdb_ingest; CREATE TABLE consdb_ingest.t (x integer)")
-                let internal = try await connection.withTransaction { try await reader.grant(on: ["consdb_ingest"], connection: $0) }
-                #expect(internal.isEmpty)
+                let internalGrants = try await connection.withTransaction { try await reader.grant(on: ["consdb_ingest"], connection: $0) }
+                #expect(internalGrants.isEmpty)
                 #expect(try await connection.scalar("SELECT has_schema_privilege(\(group)::name, 'consdb_ingest', 'USAGE')::text") == "false")
             }
         }

@@ -1,3 +1,4 @@
+import Fetch
 import Foundation
 import HeaderFile
 import Ingest
@@ -310,8 +311,9 @@ struct HeaderURLPrefixTests {
                 for url in refused { try await harness.announce(url: url, id: "x") }
                 try await harness.announce(url: "file:\(good.path)", id: "AT_O_20240801_000302")
                 try await harness.waitUntil("every event handled") {
-                    try await harness.count("SELECT count(*) FROM consdb_ingest.rejected") == refused.count
-                        && harness.count("SELECT count(*) FROM cdb_latiss.exposure") == 1
+                    let rejected = try await harness.count("SELECT count(*) FROM consdb_ingest.rejected")
+                    let written = try await harness.count("SELECT count(*) FROM cdb_latiss.exposure")
+                    return rejected == refused.count && written == 1
                 }
             }
             let rejections = try await harness.rejections()
