@@ -8,7 +8,11 @@ public enum ConsDBAPI {
     ///
     /// - Parameter queryPool: pool for `POST /consdb/query`; pass one that connects as a read-only role
     ///   to add the database's own guarantee to the read-only transaction. Defaults to the main pool.
-    public static func router(service: APIService, metrics: APIMetrics, queryPool: ConnectionPool? = nil) -> Router<BasicRequestContext> {
+    /// - Parameter queryRoleGate: keeps `POST /consdb/query` closed while the query pool's role is
+    ///   privileged (`consdb serve` always sets one); nil runs queries unchecked.
+    public static func router(
+        service: APIService, metrics: APIMetrics, queryPool: ConnectionPool? = nil, queryRoleGate: QueryRoleGate? = nil
+    ) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         let routeTable = RouteTable()
@@ -24,7 +28,7 @@ public enum ConsDBAPI {
         OperationsRoutes(service: service, metrics: metrics).registerRoot(on: router, prefixGroup: group)
         FlexRoutes(service: service).register(on: group)
         InsertRoutes(service: service).register(on: group)
-        QueryRoutes(service: service, queryPool: queryPool ?? service.pool).register(on: group)
+        QueryRoutes(service: service, queryPool: queryPool ?? service.pool, roleGate: queryRoleGate).register(on: group)
         SchemaRoutes(service: service).register(on: group)
         routeTable.set(router.routes.map { ($0.method.rawValue, $0.path.description) })
         return router

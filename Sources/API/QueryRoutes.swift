@@ -9,6 +9,8 @@ struct QueryRoutes {
     let service: APIService
     /// Pool for user SQL; the main pool unless a separate (e.g. read-only role) URL is configured.
     let queryPool: ConnectionPool
+    /// Refuses queries while the query pool's role is privileged.
+    var roleGate: QueryRoleGate?
 
     func register(on group: RouterGroup<BasicRequestContext>) {
         group.post("query") { request, context in try await runQuery(request, context) }
@@ -57,6 +59,7 @@ struct QueryRoutes {
     }
 
     private func runQuery(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        try await roleGate?.admit()
         var request = request
         let body = try await request.jsonBody(limit: service.configuration.maxBodyBytes)
         guard case .string(var text) = try body.required("query") else {

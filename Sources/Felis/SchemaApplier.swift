@@ -11,29 +11,36 @@ public enum SchemaApplier {
     /// - Parameters:
     ///   - schemaName: applies the file to this schema instead of the one the file names.
     ///   - dryRun: plan only; the database is not changed.
+    ///   - reader: the role `POST /consdb/query` reads as; it is created if missing and given `USAGE`,
+    ///     `SELECT` and default privileges on the schema (see ``ReaderRole``).
     /// - Returns: the plan that was run (or would be, for a dry run).
     /// - Throws: ``FelisError`` for a bad file, ``SchemaApplyError`` when a statement fails.
     @discardableResult
     public static func apply(
         felisFile: URL, on connection: Connection, dryRun: Bool = false, schemaName: String? = nil,
-        planner: SchemaPlanner = SchemaPlanner()
+        reader: ReaderRole? = nil, planner: SchemaPlanner = SchemaPlanner()
     ) async throws -> SchemaPlan {
         var schema = try FelisSchema.load(contentsOf: felisFile)
         if let schemaName { schema.name = schemaName }
-        return try await apply(schema, on: connection, dryRun: dryRun, planner: planner)
+        return try await apply(schema, on: connection, dryRun: dryRun, reader: reader, planner: planner)
     }
 
-    /// Plans `schema` against the live database and (unless `dryRun`) runs the plan in one transaction.
+    /// Plans `schema` against the live database and (unless `dryRun`) runs the plan in one transaction,
+    /// then gives `reader` (when set) what it lacks on the schema, in the same transaction.
     @discardableResult
     public static func apply(
-        _ schema: FelisSchema, on connection: Connection, dryRun: Bool = false, planner: SchemaPlanner = SchemaPlanner()
+        _ schema: FelisSchema, on connection: Connection, dryRun: Bool = false, reader: ReaderRole? = nil,
+        planner: SchemaPlanner = SchemaPlanner()
     ) async throws -> SchemaPlan {
         try FelisModelCheck.check(schema)
         return try await connection.withTransaction(readOnly: dryRun) { connection in
             // Transaction-scoped, so it is released by COMMIT or ROLLBACK whatever happens.
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("consdb.schema." + schema.name)))")
-            let plan = try await makePlan(schema, on: connection, planner: planner)
-            guard !dryRun else { return plan }
+            var plan = try await makePlan(schema, on: connection, planner: planner)
+            guard !dryRun else {
+                if let reader { plan.grants = try await plannedGrants(reader, schema: schema.name, plan: plan, on: connection) }
+                return plan
+            }
             for (index, statement) in plan.statements.enumerated() {
                 do {
                     // One statement per call through the extended protocol, which refuses a string
@@ -43,8 +50,44 @@ public enum SchemaApplier {
                     throw SchemaApplyError(schema: schema.name, statementIndex: index, statement: statement, underlying: error)
                 }
             }
+            if let reader { try await grantReader(reader, plan: &plan, on: connection) }
             return plan
         }
+    }
+
+    /// Gives the reader role what it lacks on the plan's schema. A role that cannot be created or
+    /// granted here (the applying role has no `CREATEROLE`, or does not own every table) leaves a
+    /// warning, not a failed apply: the schema itself is fine, and `consdb roles` run by an
+    /// administrator completes the grants.
+    static func grantReader(_ reader: ReaderRole, plan: inout SchemaPlan, on connection: Connection) async throws {
+        guard plan.schema != ReaderRole.internalSchema else { return }
+        try await connection.execute("SAVEPOINT consdb_reader_grants")
+        do {
+            plan.grants = try await reader.grant(on: [plan.schema], connection: connection)
+            try await connection.execute("RELEASE SAVEPOINT consdb_reader_grants")
+        } catch let error as ReaderRoleError {
+            try await connection.execute("ROLLBACK TO SAVEPOINT consdb_reader_grants")
+            plan.warnings.append(SchemaWarning(message: error.description))
+        } catch let error as PostgresError where error.code == .server {
+            try await connection.execute("ROLLBACK TO SAVEPOINT consdb_reader_grants")
+            plan.warnings.append(SchemaWarning(message: "reader role '\(reader.name)' was not granted \(plan.schema): \(error.message)"))
+        }
+    }
+
+    /// What a dry run would grant: the exact missing grants when the role and the schema exist and the
+    /// plan creates nothing, else the full set (new tables need SELECT too).
+    static func plannedGrants(_ reader: ReaderRole, schema: String, plan: SchemaPlan, on connection: Connection) async throws -> [String] {
+        guard schema != ReaderRole.internalSchema else { return [] }
+        let roleExists = try await reader.exists(reader.name, on: connection)
+        if roleExists, plan.statements.isEmpty {
+            return try await reader.missingGrants(on: schema, connection: connection)
+        }
+        let name = SQL.quoteIdentifier(schema)
+        return (roleExists ? [] : ["CREATE ROLE \(reader.quoted) NOLOGIN"]) + [
+            "GRANT USAGE ON SCHEMA \(name) TO \(reader.quoted)",
+            "GRANT SELECT ON ALL TABLES IN SCHEMA \(name) TO \(reader.quoted)",
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA \(name) GRANT SELECT ON TABLES TO \(reader.quoted)",
+        ]
     }
 
     /// Reads the live schema and plans against it, without changing anything.

@@ -6,19 +6,23 @@ public struct SchemaPlan: Sendable, Equatable {
     public var statements: [String]
     /// Differences the plan leaves alone (type changes, extra columns, ...) and compromises it made.
     public var warnings: [SchemaWarning]
+    /// What the reader role (see ``ReaderRole``) was given, or would be in a dry run: run after
+    /// ``statements`` in the same transaction. Empty when no reader role was asked for or it had everything.
+    public var grants: [String]
 
-    public init(schema: String, statements: [String] = [], warnings: [SchemaWarning] = []) {
+    public init(schema: String, statements: [String] = [], warnings: [SchemaWarning] = [], grants: [String] = []) {
         self.schema = schema
         self.statements = statements
         self.warnings = warnings
+        self.grants = grants
     }
 
     /// True when the database already matches: nothing to run.
-    public var isEmpty: Bool { statements.isEmpty }
+    public var isEmpty: Bool { statements.isEmpty && grants.isEmpty }
 
-    /// The statements as one SQL script, for `--dry-run` output.
+    /// The statements and grants as one SQL script, for `--dry-run` output.
     public var script: String {
-        statements.map { $0 + ";\n" }.joined()
+        (statements + grants).map { $0 + ";\n" }.joined()
     }
 }
 

@@ -75,7 +75,7 @@ enum CurlTransfer {
         set(consdb_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1))
         set(consdb_curl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https,file"))
         set(consdb_curl_setopt_string(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"))
-        set(consdb_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 1))
+        set(consdb_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, request.followRedirects ? 1 : 0))
         set(consdb_curl_setopt_long(handle, CURLOPT_MAXREDIRS, 5))
         set(consdb_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, milliseconds(request.connectTimeout)))
         set(consdb_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, milliseconds(request.totalTimeout)))

@@ -23,6 +23,9 @@ public struct FetchRequest: Sendable {
     public var totalTimeout: Duration = .seconds(30)
     /// Largest body accepted (default 64 MiB); a larger one fails rather than filling memory.
     public var maxBodyBytes: Int = 64 << 20
+    /// Follow `Location` redirects (http and https only, at most 5). Off where the URL was checked
+    /// against an allow-list: a redirect would lead past the check.
+    public var followRedirects = true
 
     public init(url: String) {
         self.url = url

@@ -19,6 +19,9 @@ public struct HeaderEventSettings: Sendable {
     public var maximumRetryDelay: Duration = .seconds(10)
     /// How often the consumer lag is sampled for the metrics.
     public var lagInterval: Duration = .seconds(15)
+    /// Announced URLs that may be fetched (`HEADER_URL_PREFIXES`; default `s3://`, which the site S3
+    /// form `https://s3.<site>.lsst.org/` is rewritten to). Any other is dead-lettered, never fetched.
+    public var allowedURLs: URLPrefixAllowList = .default
 
     public init() {}
 }
@@ -204,18 +207,26 @@ public final class HeaderEventWorker: Sendable {
     }
 
     private func process(_ announcement: LargeFileAnnouncement, origin: HeaderOrigin) async throws -> IngestOutcome {
-        let fetcher = self.fetcher
+        var fetcher = self.fetcher
         let settings = self.settings
-        let fetched = try await retrying("header store") { () async throws -> Result<[UInt8], FetchError> in
+        // Whoever can produce to the topic names the URL: only allowed ones are fetched, in their
+        // canonical form, and redirects (which could lead anywhere) are not followed.
+        let url: String
+        switch settings.allowedURLs.admit(announcement.url, rewrite: fetcher.rewrite) {
+        case .success(let admitted): url = admitted
+        case .failure(let refusal): return try await rejecting(origin, stage: "url", error: refusal.description)
+        }
+        fetcher.template.followRedirects = false
+        let fetched = try await retrying("header store") { [fetcher] () async throws -> Result<[UInt8], FetchError> in
             do throws(FetchError) {
-                return .success(try await fetcher.getWhenAvailable(announcement.url, timeout: settings.headerWait, interval: settings.headerPollInterval).body)
+                return .success(try await fetcher.getWhenAvailable(url, timeout: settings.headerWait, interval: settings.headerPollInterval).body)
             } catch {
                 try Task.checkCancellation()
-                // A header that never appeared, or a URL that cannot be a header, is a dead letter; a
-                // store that is down (or not configured) is waited for.
+                // A header that never appeared, a URL that cannot be a header, or a redirect (not
+                // followed) is a dead letter; a store that is down (or not configured) is waited for.
                 switch error.kind {
                 case .notAvailable, .unsupportedURL, .tooLarge, .invalidResponse: return .failure(error)
-                case .httpStatus(let status) where (400..<500).contains(status) && status != 429: return .failure(error)
+                case .httpStatus(let status) where (300..<500).contains(status) && status != 429: return .failure(error)
                 default: throw error
                 }
             }

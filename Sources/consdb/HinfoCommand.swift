@@ -25,7 +25,9 @@ struct HinfoCommand: AsyncParsableCommand {
             KAFKA_SASL_MECHANISM, KAFKA_SESSION_TIMEOUT_MS, KAFKA_HEARTBEAT_INTERVAL_MS, \
             KAFKA_MAX_POLL_INTERVAL_MS; SCHEMA_URL, SCHEMA_USERNAME, SCHEMA_PASSWORD; S3_ENDPOINT_URL, \
             AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION; BUCKET_PREFIX; LFA_BUCKET \
-            (default rubinobs-lfa-cp); HEADER_WAIT_SECONDS (60); HINFO_CONCURRENCY (4); \
+            (default rubinobs-lfa-cp); HEADER_URL_PREFIXES (comma-separated prefixes announced URLs must \
+            start with, default s3://, which covers the site's https://s3.<site>.lsst.org/ rewritten to s3://; \
+            others are dead-lettered, never fetched); HEADER_WAIT_SECONDS (60); HINFO_CONCURRENCY (4); \
             EXP_COLUMNS_TO_UPDATE, CCD_COLUMNS_TO_UPDATE (colon-separated; '@skip' skips ccdexposure); \
             CONSDB_HINFO_SCHEMA; CONSDB_METRICS_PORT (9090, 0 = off).
             """
@@ -144,6 +146,11 @@ struct HinfoCommand: AsyncParsableCommand {
         var eventSettings = HeaderEventSettings()
         eventSettings.concurrency = concurrency
         eventSettings.headerWait = .seconds(try settings.positiveDouble("HEADER_WAIT_SECONDS", default: 60))
+        if let prefixes = settings.string("HEADER_URL_PREFIXES") {
+            do { eventSettings.allowedURLs = try URLPrefixAllowList.parse(prefixes) } catch {
+                throw SettingError("HEADER_URL_PREFIXES", "has an entry that is not a URL prefix: \(error.description)")
+            }
+        }
         let port = try WorkerSetup.metricsPort(flag: metricsPort, settings)
 
         // No S3 settings are fine when headers come as file:// or http(s) URLs (the demo's); the first s3://
@@ -153,6 +160,7 @@ struct HinfoCommand: AsyncParsableCommand {
         logger.info("hinfo starting", metadata: [
             "event": "hinfo.config", "instrument": "\(instrument.rawValue)", "topic": "\(instrument.eventTopic)", "kafka": "\(kafka)",
             "registry": "\(registry.redactedURL)", "metrics_port": "\(port)", "policy": "\(ingestor.policy)",
+            "url_prefixes": "\(eventSettings.allowedURLs)",
         ])
         try await WorkerSetup.run({ try await worker.run() }, stop: { worker.stop() }, metricsPort: port,
                                   exposition: { ingestor.metrics.exposition() }, isReady: { !ingestor.metrics.isPaused }, logger: logger)

@@ -23,7 +23,11 @@ struct SchemaCommand: AsyncParsableCommand {
 
                 Units and UCDs that felis validate rejects are reported as warnings; UCD words are checked \
                 against the IVOA word list when CONSDB_UCD_WORDS names it (e.g. astropy's ucd1p-words.txt), \
-                else their syntax only.
+                else their syntax only. \
+                In the same transaction, the reader role of POST /consdb/query (CONSDB_READER_ROLE, default \
+                consdb_reader, a NOLOGIN group role; 'none' skips this) is created if missing and given USAGE \
+                on the schema, SELECT on its tables and views, and default privileges for tables created \
+                there later. `consdb roles` adds a login role to it.
                 """
         )
 
@@ -51,8 +55,9 @@ struct SchemaCommand: AsyncParsableCommand {
                 let url = try settings.databaseURL(flag: common.databaseURL)
                 var felisSchema = try schemaToApply()
                 if let schema { felisSchema.name = schema }
+                let reader = try settings.readerRole()
                 let connection = try await Connection.connect(url, logger: logger)
-                let plan = try await SchemaApplier.apply(felisSchema, on: connection, dryRun: dryRun,
+                let plan = try await SchemaApplier.apply(felisSchema, on: connection, dryRun: dryRun, reader: reader,
                                                          planner: SchemaPlanner(ucdVocabulary: try Self.ucdVocabulary(settings)))
                 for warning in plan.warnings {
                     logger.warning("\(warning)", metadata: ["event": "schema.warning", "schema": "\(plan.schema)"])
@@ -62,7 +67,10 @@ struct SchemaCommand: AsyncParsableCommand {
                 } else if plan.isEmpty {
                     logger.info("schema is up to date", metadata: ["event": "schema.unchanged", "schema": "\(plan.schema)"])
                 } else {
-                    logger.info("schema applied", metadata: ["event": "schema.applied", "schema": "\(plan.schema)", "statements": "\(plan.statements.count)"])
+                    logger.info("schema applied", metadata: [
+                        "event": "schema.applied", "schema": "\(plan.schema)", "statements": "\(plan.statements.count)",
+                        "reader_role": "\(reader?.name ?? "none")", "grants": "\(plan.grants.count)",
+                    ])
                 }
             }
         }

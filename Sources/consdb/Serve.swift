@@ -16,7 +16,9 @@ struct Serve: AsyncParsableCommand {
             comma-separated; Bearer or Basic password), CONSDB_API_TOKEN_FILE (one token per line), CONSDB_AUTH_READS \
             (false; true: reads and queries need a token too), LOG_CONFIG (levels per logger), STATEMENT_TIMEOUT_SECONDS \
             (600), MAX_ROWS (1000000), FETCH_SIZE (10000), CONSDB_MAX_BODY_BYTES (16 MiB), CONSDB_POOL_SIZE (10), \
-            CONSDB_QUERY_DATABASE_URL (optional separate, e.g. read-only, role for POST /consdb/query).
+            CONSDB_QUERY_DATABASE_URL (the unprivileged reader login role POST /consdb/query runs as; see \
+            `consdb roles`), CONSDB_ALLOW_PRIVILEGED_QUERY_ROLE (false; development only: serve queries even \
+            when that role is a superuser or similar, which otherwise answer 503).
             """
     )
 
@@ -54,8 +56,14 @@ struct Serve: AsyncParsableCommand {
             let queryPool = settings.string("CONSDB_QUERY_DATABASE_URL").map {
                 ConnectionPool(configuration: .init(conninfo: $0, maxConnections: poolSize), logger: logger)
             }
+            // The query role is checked at start (one log line says what was found) without holding up the
+            // server if the database is slow to answer; a privileged role closes POST /consdb/query only.
+            let roleGate = QueryRoleGate(
+                pool: queryPool ?? pool, allowPrivileged: try settings.flag("CONSDB_ALLOW_PRIVILEGED_QUERY_ROLE"), logger: logger
+            )
+            Task { await roleGate.check() }
             let service = APIService(pool: pool, configuration: configuration, logger: logger)
-            let router = ConsDBAPI.router(service: service, metrics: APIMetrics(), queryPool: queryPool)
+            let router = ConsDBAPI.router(service: service, metrics: APIMetrics(), queryPool: queryPool, queryRoleGate: roleGate)
             let app = Application(
                 router: router,
                 configuration: .init(address: .hostname(listenHost, port: listenPort), serverName: "consdb"),

@@ -1,3 +1,4 @@
+import Fetch
 import Foundation
 import HeaderFile
 import Ingest
@@ -148,7 +149,7 @@ struct HeaderEventWorkerTests {
             #expect(errors.contains { $0.hasPrefix("decode:") && $0.lowercased().contains("schema") })
             #expect(errors.contains { $0.hasPrefix("decode:") && $0.contains("magic") })
             #expect(errors.contains { $0.hasPrefix("map:") && $0.contains("SEQNUM is missing") })
-            #expect(errors.contains { $0.hasPrefix("fetch:") && $0.contains("ftp://") })
+            #expect(errors.contains { $0.hasPrefix("url:") && $0.contains("ftp://") && $0.contains("scheme 'ftp'") }, "\(errors)")
             #expect(rejections.allSatisfy { $0.offset >= 0 })
             // The dead letter keeps the message itself, to replay once fixed.
             #expect(try await harness.count("SELECT count(*) FROM consdb_ingest.rejected WHERE payload IS NOT NULL AND worker = 'hinfo LATISS'") == 6)
@@ -273,6 +274,58 @@ struct HeaderEventWorkerTests {
                 #expect(try await harness.count("SELECT count(*) FROM cdb_latiss.exposure") == 0)
             }
             #expect(try await harness.rejections().isEmpty)
+        }
+    }
+}
+
+/// Announced URLs outside `HEADER_URL_PREFIXES` are dead-lettered with the reason and never fetched.
+@Suite("hinfo: announced URLs must match an allowed prefix", .serialized)
+struct HeaderURLPrefixTests {
+    @Test func urlsOutsideThePrefixesAreDeadLetteredUnfetched() async throws {
+        let service = try ConnectionCounter()
+        defer { service.stop() }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hinfo-prefix-\(UUID().uuidString)")
+        let allowed = folder.appendingPathComponent("allowed")
+        try FileManager.default.createDirectory(at: allowed, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let good = allowed.appendingPathComponent("AT_O_20240801_000302.yaml")
+        try Data(try Headers.realLATISSBytes()).write(to: good)
+        let outside = folder.appendingPathComponent("outside.yaml")
+        try Data(try Headers.realLATISSBytes()).write(to: outside)
+
+        try await HinfoHarness.with(.latiss, s3: false) { harness in
+            var settings = HeaderEventSettings()
+            settings.headerWait = .seconds(5)
+            settings.headerPollInterval = .milliseconds(50)
+            settings.allowedURLs = try URLPrefixAllowList.parse("file://\(allowed.path)/,http://127.0.0.1:1")
+            let worker = try harness.makeWorker(settings: settings, withoutS3: true)
+            let refused = [
+                "file:///etc/hostname",
+                "http://127.0.0.1:\(service.port)/header.yaml",
+                "https://s3.cp.lsst.org@127.0.0.1:\(service.port)/rubinobs-lfa-cp/header.yaml",
+                "file://\(allowed.path)/../outside.yaml",
+                "file://\(allowed.path)/%2e%2e/outside.yaml",
+                "file://\(allowed.path)-not/outside.yaml",
+            ]
+            try await harness.running(worker) {
+                for url in refused { try await harness.announce(url: url, id: "x") }
+                try await harness.announce(url: "file:\(good.path)", id: "AT_O_20240801_000302")
+                try await harness.waitUntil("every event handled") {
+                    let rejected = try await harness.count("SELECT count(*) FROM consdb_ingest.rejected")
+                    let written = try await harness.count("SELECT count(*) FROM cdb_latiss.exposure")
+                    return rejected == refused.count && written == 1
+                }
+            }
+            let rejections = try await harness.rejections()
+            #expect(rejections.count == refused.count)
+            for (url, rejection) in zip(refused, rejections) {
+                #expect(rejection.error.hasPrefix("url: refused to fetch"), "\(rejection.error)")
+                #expect(rejection.source == url)
+            }
+            #expect(rejections[0].error.contains("not under an allowed prefix"))
+            #expect(rejections[2].error.contains("user information"))
+            #expect(rejections[3].error.contains("'..' segment"))
+            #expect(service.count == 0, "the loopback service was contacted")
         }
     }
 }

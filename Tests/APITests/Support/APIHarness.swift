@@ -28,9 +28,15 @@ struct Reply: Sendable, CustomStringConvertible {
 /// The API on a fresh database with the reference schemas and fixtures, driven without a socket
 /// (`.router`) or over loopback (`.live`).
 struct APIHarness: Sendable {
+    /// The database, connecting as the cluster's superuser (for setting up and checking).
     let databaseURL: String
     let client: any TestClientProtocol
     let statuses: StatusLog
+    /// The database, connecting as the test's reader login role (what `POST /consdb/query` runs as).
+    var queryDatabaseURL: String = ""
+    /// The test's reader group role, which schema apply granted, and its login member.
+    var readerRole: String = ""
+    var readerLogin: String = ""
 
     // MARK: Requests
 
@@ -169,6 +175,14 @@ struct APISetup: Sendable {
     var poolURL: String?
     /// For tests of rejected requests only: check that the whole test changed nothing in the database.
     var expectsNoWrites = false
+    /// What `POST /consdb/query` connects as: the test's own reader login role (as `consdb schema apply`
+    /// and `consdb roles` set it up), or the superuser the rest of the API uses.
+    var queryRole: QueryRole = .reader
+    /// Check the query role as `consdb serve` does (``QueryRoleGate``), with or without the opt-out.
+    var checksQueryRole = false
+    var allowPrivilegedQueryRole = false
+
+    enum QueryRole: Sendable { case reader, superuser }
 }
 
 /// Runs `body` against the API on a fresh database; the pool is shut down afterwards, and every
@@ -197,35 +211,61 @@ private func runAPI<T: Sendable>(
     sourceLocation: SourceLocation,
     _ body: @Sendable (APIHarness) async throws -> T
 ) async throws -> T {
-    try await TestDatabase.withFreshDatabase { url in
-        let connection = try await Connection.connect(url)
-        for name in setup.schemas {
-            try await SchemaApplier.apply(felisFile: ReferenceData.felis("\(name).yaml"), on: connection)
+    try await TestRoles.withReaderNames { group, login in
+        try await TestDatabase.withFreshDatabase { url in
+            try await runAPI(setup, url: url, group: group, login: login, prepare: prepare, sourceLocation: sourceLocation, body)
         }
-        if setup.fixtures {
-            try await ReferenceFixtures.load(into: "cdb_lsstcomcamsim", on: connection)
-        }
-        try await prepare(connection)
+    }
+}
 
-        let pool = ConnectionPool(configuration: .init(conninfo: setup.poolURL ?? url, maxConnections: setup.maxConnections))
-        let service = APIService(pool: pool, configuration: setup.configuration)
-        let app = Application(router: ConsDBAPI.router(service: service, metrics: APIMetrics()))
-        let statuses = StatusLog()
-        do {
-            let value = try await app.test(setup.testing) { client in
-                let api = APIHarness(databaseURL: url, client: client, statuses: statuses)
-                guard setup.expectsNoWrites else { return try await body(api) }
-                return try await api.expectUnchanged(sourceLocation: sourceLocation) { try await body(api) }
-            }
-            await pool.shutdown()
-            if !setup.allowServerErrors {
-                #expect(statuses.serverErrors.isEmpty, "server errors: \(statuses.serverErrors)", sourceLocation: sourceLocation)
-            }
-            return value
-        } catch {
-            await pool.shutdown()
-            throw error
+private func runAPI<T: Sendable>(
+    _ setup: APISetup,
+    url: String,
+    group: String,
+    login: String,
+    prepare: (Connection) async throws -> Void,
+    sourceLocation: SourceLocation,
+    _ body: @Sendable (APIHarness) async throws -> T
+) async throws -> T {
+    let connection = try await Connection.connect(url)
+    let reader = try ReaderRole(group)
+    for name in setup.schemas {
+        try await SchemaApplier.apply(felisFile: ReferenceData.felis("\(name).yaml"), on: connection, reader: reader)
+    }
+    if setup.fixtures {
+        try await ReferenceFixtures.load(into: "cdb_lsstcomcamsim", on: connection)
+    }
+    try await connection.withTransaction { try await reader.ensureLogin(login, password: nil, connection: $0) }
+    try await prepare(connection)
+
+    let pool = ConnectionPool(configuration: .init(conninfo: setup.poolURL ?? url, maxConnections: setup.maxConnections))
+    let queryURL = TestRoles.url(url, user: login)
+    // A replaced pool URL (an unreachable database) applies to queries too.
+    let queryPool = setup.queryRole == .reader && setup.poolURL == nil
+        ? ConnectionPool(configuration: .init(conninfo: queryURL, maxConnections: setup.maxConnections)) : nil
+    let service = APIService(pool: pool, configuration: setup.configuration)
+    let gate = setup.checksQueryRole ? QueryRoleGate(pool: queryPool ?? pool, allowPrivileged: setup.allowPrivilegedQueryRole) : nil
+    let app = Application(router: ConsDBAPI.router(service: service, metrics: APIMetrics(), queryPool: queryPool, queryRoleGate: gate))
+    let statuses = StatusLog()
+    do {
+        let value = try await app.test(setup.testing) { client in
+            var api = APIHarness(databaseURL: url, client: client, statuses: statuses)
+            api.queryDatabaseURL = queryURL
+            api.readerRole = group
+            api.readerLogin = login
+            guard setup.expectsNoWrites else { return try await body(api) }
+            return try await api.expectUnchanged(sourceLocation: sourceLocation) { [api] in try await body(api) }
         }
+        await pool.shutdown()
+        await queryPool?.shutdown()
+        if !setup.allowServerErrors {
+            #expect(statuses.serverErrors.isEmpty, "server errors: \(statuses.serverErrors)", sourceLocation: sourceLocation)
+        }
+        return value
+    } catch {
+        await pool.shutdown()
+        await queryPool?.shutdown()
+        throw error
     }
 }
 
