@@ -18,6 +18,10 @@ public struct APIConfiguration: Sendable {
     public var maxBodyBytes: Int = 16 << 20
     /// Most rows in one bulk insert (default 10,000).
     public var maxBulkRows: Int = 10_000
+    /// Directory of the Swagger UI and Redoc files of `{prefix}/docs` and `{prefix}/redoc`
+    /// (`CONSDB_DOCS_ASSETS`; `consdb serve` otherwise finds PyPI's `fastapi-offline` package, see
+    /// ``DocsAssets/search()``); nil makes both pages a 503 saying what to install.
+    public var docsAssetsDirectory: String?
     /// Version reported by `GET /consdb/`.
     public var version: String = ConsDBVersion.current
 

@@ -15,6 +15,7 @@ public enum ConsDBAPI {
     ) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+        router.add(middleware: GzipMiddleware())
         let routeTable = RouteTable()
         router.add(middleware: ErrorBodyMiddleware(routes: routeTable))
         let tokens = service.configuration.writeTokens.filter { !$0.isEmpty }
@@ -30,7 +31,20 @@ public enum ConsDBAPI {
         InsertRoutes(service: service).register(on: group)
         QueryRoutes(service: service, queryPool: queryPool ?? service.pool, roleGate: queryRoleGate).register(on: group)
         SchemaRoutes(service: service).register(on: group)
+        DocsRoutes(prefix: service.configuration.prefix, assets: docsAssets(service)).register(on: group)
         routeTable.set(router.routes.map { ($0.method.rawValue, $0.path.description) })
         return router
+    }
+
+    /// The docs pages' files, read once; a directory without them is logged (the pages then say what
+    /// to install).
+    private static func docsAssets(_ service: APIService) -> DocsAssets? {
+        guard let directory = service.configuration.docsAssetsDirectory else { return nil }
+        do {
+            return try DocsAssets.load(directory: directory)
+        } catch {
+            service.logger.warning("API docs pages disabled", metadata: ["event": "api.docs_assets_missing", "error": "\(error)"])
+            return nil
+        }
     }
 }

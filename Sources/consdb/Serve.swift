@@ -51,6 +51,13 @@ struct Serve: AsyncParsableCommand {
             configuration.queryFetchSize = try settings.positiveInt("FETCH_SIZE", default: configuration.queryFetchSize)
             configuration.maxBodyBytes = try settings.positiveInt("CONSDB_MAX_BODY_BYTES", default: configuration.maxBodyBytes)
             let poolSize = try settings.positiveInt("CONSDB_POOL_SIZE", default: 10)
+            configuration.docsAssetsDirectory = settings.string("CONSDB_DOCS_ASSETS")
+            if configuration.docsAssetsDirectory == nil {
+                configuration.docsAssetsDirectory = await DocsAssets.search()
+                if configuration.docsAssetsDirectory == nil {
+                    logger.warning("API docs pages disabled: no Swagger UI/Redoc files found; \(DocsAssets.installHint)", metadata: ["event": "serve.docs_assets_missing"])
+                }
+            }
 
             let pool = ConnectionPool(configuration: .init(conninfo: url, maxConnections: poolSize), logger: logger)
             let queryPool = settings.string("CONSDB_QUERY_DATABASE_URL").map {
