@@ -23,8 +23,9 @@ struct ChildProcess {
         return paths.map { "\($0)/\(program)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// Runs `program` with `arguments` and returns its exit status, standard output and standard error.
-    static func run(_ program: String, _ arguments: [String]) async throws -> Result {
+    /// Runs `program` with `arguments` (and `environment` added to this process's) and returns its exit
+    /// status, standard output and standard error.
+    static func run(_ program: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
         guard let path = find(program) else { throw NotFound(program: program) }
         return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
@@ -32,6 +33,9 @@ struct ChildProcess {
                     let process = Process()
                     process.executableURL = URL(fileURLWithPath: path)
                     process.arguments = arguments
+                    if !environment.isEmpty {
+                        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+                    }
                     process.standardInput = FileHandle.nullDevice
                     let output = Pipe()
                     process.standardOutput = output
