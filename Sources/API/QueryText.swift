@@ -6,7 +6,8 @@ enum QueryText {
     /// (`SELECT 7 %% 3`, `LIKE 'BLOCK-%%'`). Each `%%` becomes `%`, read left to right; a lone `%`, an
     /// error there, is kept as it is here, so `SELECT 7 % 3` works as well.
     static func unescapingPercent(_ sql: String) -> String {
-        guard sql.contains("%%") else { return sql }
+        // Scalars, not Characters: a combining mark after '%' makes "%́" one Character.
+        guard sql.utf8.contains(UInt8(ascii: "%")) else { return sql }
         var result = String.UnicodeScalarView()
         var pendingPercent = false
         for scalar in sql.unicodeScalars {

@@ -55,8 +55,9 @@ extension Settings {
     /// blanks around a token are trimmed.
     static func tokens(fileText text: String, path: String) throws -> [String] {
         var tokens: [String] = []
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.trimmingCharacters(in: .whitespaces.union(["\r"]))
+        // Split at any line end: "\r\n" is one Character in Swift, so splitting at "\n" would miss it.
+        for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
             try check(line, setting: "CONSDB_API_TOKEN_FILE", place: "\(path) line \(index + 1)")
             tokens.append(line)

@@ -139,8 +139,9 @@ struct AuthTests {
         ("Bearer abc", WriteTokenMiddleware.Presented.token("abc")), ("bEaReR a b", .token("a b")),
         ("Basic dTpw", .token("p")), ("Basic dTo=", .token("")), ("Basic OnA6cQ==", .token("p:q")),
         ("Basic dTpw ", .token("p")), ("Negotiate x", .unsupportedScheme), ("", .unsupportedScheme),
-        ("Basic ====", .malformed("Basic credentials are not valid base64")),
-        ("Basic dTpw=", .malformed("Basic credentials are not valid base64")),
+        ("Basic ====", .malformed("Basic credentials need user:password (any user name, the token as the password)")),
+        ("Basic dTpw=", .token("p")), ("Basic d", .malformed("Basic credentials are not valid base64")),
+        ("Basic dTpw\u{E9}", .malformed("Basic credentials are not valid base64")),
     ])
     func parser(header: String, presented: WriteTokenMiddleware.Presented) {
         #expect(WriteTokenMiddleware.presented(header) == presented)

@@ -31,7 +31,7 @@ struct QueryTextTests {
 
     @Test("POST /consdb/query: %% is %, a lone % works too")
     func percentOverHTTP() async throws {
-        try await withAPI(APISetup(expectsNoWrites: true)) { api in
+        try await withAPI(APISetup(expectsNoWrites: true)) { api async throws in
             #expect(try await api.query("SELECT 7 %% 3 AS r").rows == [[.number("1")]])
             #expect(try await api.query("SELECT 7 % 3 AS r").rows == [[.number("1")]])
             let like = "SELECT s FROM (VALUES ('BLOCK-123'), ('TICKET-1'), ('BLOCKX')) v(s) WHERE s LIKE 'BLOCK-%%' ORDER BY s"
@@ -45,7 +45,7 @@ struct QueryTextTests {
 
     @Test("a typo or a statement that is not a query gets PostgreSQL's own error, not a refusal")
     func typosReachPostgres() async throws {
-        try await withAPI(APISetup(expectsNoWrites: true)) { api in
+        try await withAPI(APISetup(expectsNoWrites: true)) { api async throws in
             for sql in ["SELEC * FROM cdb_lsstcomcamsim.exposure", "SELCT 1", "EXPLAIN SELECT 1", "SHOW search_path", "FETCH ALL FROM x",
                         "/* unterminated SELECT 1", "garbage", "42", "* FROM x"] {
                 let reply = try await api.post("/consdb/query", json: .object([("query", .string(sql))]))
