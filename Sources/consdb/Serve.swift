@@ -18,7 +18,8 @@ struct Serve: AsyncParsableCommand {
             (600), MAX_ROWS (1000000), FETCH_SIZE (10000), CONSDB_MAX_BODY_BYTES (16 MiB), CONSDB_POOL_SIZE (10), \
             CONSDB_QUERY_DATABASE_URL (the unprivileged reader login role POST /consdb/query runs as; see \
             `consdb roles`), CONSDB_ALLOW_PRIVILEGED_QUERY_ROLE (false; development only: serve queries even \
-            when that role is a superuser or similar, which otherwise answer 503).
+            when that role is a superuser or similar, which otherwise answer 503), CONSDB_DOCS_ASSETS (the Swagger UI \
+            and Redoc files of /consdb/docs and /consdb/redoc; default: PyPI's fastapi-offline as python3 finds it).
             """
     )
 

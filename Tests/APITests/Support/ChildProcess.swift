@@ -42,7 +42,7 @@ struct ChildProcess {
                     // Standard error goes to a file, so a chatty program cannot block on a full pipe
                     // while its standard output is being read.
                     let errorURL = FileManager.default.temporaryDirectory.appendingPathComponent("consdb-child-\(UUID().uuidString).err")
-                    FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+                    _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
                     let errorHandle = try FileHandle(forWritingTo: errorURL)
                     defer {
                         try? errorHandle.close()
