@@ -235,7 +235,11 @@ private func runAPI<T: Sendable>(
     if setup.fixtures {
         try await ReferenceFixtures.load(into: "cdb_lsstcomcamsim", on: connection)
     }
-    try await connection.withTransaction { try await reader.ensureLogin(login, password: nil, connection: $0) }
+    // The group exists even when no schema was applied (no schema, no grants: the login reads nothing).
+    try await connection.withTransaction { connection in
+        _ = try await reader.ensureExists(on: connection)
+        return try await reader.ensureLogin(login, password: nil, connection: connection)
+    }
     try await prepare(connection)
 
     let pool = ConnectionPool(configuration: .init(conninfo: setup.poolURL ?? url, maxConnections: setup.maxConnections))
