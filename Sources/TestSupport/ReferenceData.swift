@@ -19,6 +19,12 @@ public enum ReferenceData {
             .allSatisfy { manager.fileExists(atPath: TestFiles.reference($0).path) }
     }
 
+    /// True when the Felis schemas are the reference snapshot (lsst/sdm_schemas @ bbb8cfdd), whose exact
+    /// versions and column counts tests may pin; PyPI's lsst-sdm-schemas is a later release.
+    public static var felisIsReferenceSnapshot: Bool {
+        FileManager.default.fileExists(atPath: TestFiles.reference("felis/cdb_latiss.yaml").path)
+    }
+
     /// A Felis schema file by name (e.g. `cdb_latiss.yaml`): the reference copy, else lsst-sdm-schemas' copy.
     public static func felis(_ name: String) -> URL {
         let reference = TestFiles.reference("felis/" + name)

@@ -1,6 +1,7 @@
 import Felis
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("Parsing Felis files")
 struct FelisParseTests {
@@ -13,10 +14,13 @@ struct FelisParseTests {
     func referenceCDB(file: String, version: String, columns: Int) throws {
         let schema = try FelisSchema.load(contentsOf: Files.reference(file))
         #expect(schema.name == file.replacingOccurrences(of: ".yaml", with: ""))
-        #expect(schema.version == version)
         #expect(schema.description?.isEmpty == false)
         #expect(schema.tables.count == 13)
-        #expect(schema.tables.reduce(0) { $0 + $1.columns.count } == columns)
+        // Exact figures of the reference snapshot; PyPI's lsst-sdm-schemas is a later release.
+        if ReferenceData.felisIsReferenceSnapshot {
+            #expect(schema.version == version)
+            #expect(schema.tables.reduce(0) { $0 + $1.columns.count } == columns)
+        }
 
         let exposure = try #require(schema.table("exposure"))
         #expect(exposure.primaryKey == ["day_obs", "seq_num"])
@@ -53,7 +57,9 @@ struct FelisParseTests {
     func referenceEFD(file: String, columns: Int) throws {
         let schema = try FelisSchema.load(contentsOf: Files.reference(file))
         #expect(schema.tables.map(\.name) == ["exposure_efd", "exposure_efd_unpivoted", "visit1_efd", "visit1_efd_unpivoted"])
-        #expect(schema.tables.reduce(0) { $0 + $1.columns.count } == columns)
+        if ReferenceData.felisIsReferenceSnapshot {
+            #expect(schema.tables.reduce(0) { $0 + $1.columns.count } == columns)
+        }
         let unpivoted = try #require(schema.table("exposure_efd_unpivoted"))
         #expect(unpivoted.column("created_at")?.defaultValue == .currentTimestamp)
         #expect(unpivoted.column("property")?.defaultValue == .text("default_property"))
