@@ -235,7 +235,10 @@ private func runAPI<T: Sendable>(
     if setup.fixtures {
         try await ReferenceFixtures.load(into: "cdb_lsstcomcamsim", on: connection)
     }
-    try await connection.withTransaction { try await reader.ensureLogin(login, password: nil, connection: $0) }
+    try await connection.withTransaction { connection in
+        try await reader.grant(on: [], connection: connection)  // the group, also when no schema was applied
+        try await reader.ensureLogin(login, password: nil, connection: connection)
+    }
     try await prepare(connection)
 
     let pool = ConnectionPool(configuration: .init(conninfo: setup.poolURL ?? url, maxConnections: setup.maxConnections))
