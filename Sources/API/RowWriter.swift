@@ -5,13 +5,20 @@ import Postgres
 /// every column name against the catalog and every value against its column's type.
 struct RowWriter {
     let table: CatalogTable
+    /// The table's columns by name (a bulk insert looks one up per value).
+    private let columns: [String: CatalogColumn]
+
+    init(table: CatalogTable) {
+        self.table = table
+        columns = Dictionary(table.columns.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
 
     /// One row's values, in request order.
     typealias Values = [(String, JSONValue)]
 
     /// Rejects unknown columns, and (unless updating) missing columns that are NOT NULL without a default.
     func validate(_ values: Values, update: Bool) throws {
-        let unknown = values.map(\.0).filter { table.column($0) == nil }
+        let unknown = values.map(\.0).filter { columns[$0] == nil }
         if !unknown.isEmpty {
             throw APIError.badBody(
                 "Unknown extra columns for \(table.qualifiedName)", value: .string(unknown.joined(separator: ",")),
@@ -53,7 +60,7 @@ struct RowWriter {
             assignments = ["\(identifier: keyColumns[0]) = \(identifier: keyColumns[0])"]
         }
         let result = try await connection.query(
-            "UPDATE \(table.sqlName) SET \(SQL.joined(assignments)) WHERE \(SQL.joined(conditions, separator: " AND "))"
+            "UPDATE \(table.sqlName) SET \(SQL.joined(assignments)) WHERE \(SQL.joined(conditions, separator: " AND "))", prepared: true
         )
         guard result.affectedRows > 0 else {
             throw APIError.badBody(
@@ -74,21 +81,25 @@ struct RowWriter {
         guard rows.count * columnNames.count <= 65_535 else {
             throw APIError.badBody("Too many values in one insert (\(rows.count * columnNames.count)); split it into requests of at most 65535 values")
         }
-        var tuples: [SQL] = []
-        for row in rows {
-            let lookup = Dictionary(row, uniquingKeysWith: { _, last in last })
-            var items: [SQL] = []
-            for name in columnNames {
-                guard let value = lookup[name] else { items.append("DEFAULT"); continue }
-                let column = table.column(name)!
+        // Built by appending to one statement: a 1,000-row insert has tens of thousands of values.
+        let columnList = SQL.joined(columnNames.map { "\(identifier: $0)" })
+        var sql: SQL = "INSERT INTO \(table.sqlName) (\(columnList)) VALUES "
+        sql.reserveCapacity(parts: rows.count * (2 * columnNames.count + 1))
+        let targets = columnNames.map { columns[$0]! }
+        for (rowIndex, row) in rows.enumerated() {
+            sql.append(unsafeRaw: rowIndex == 0 ? "(" : "), (")
+            for (position, column) in targets.enumerated() {
+                if position > 0 { sql.append(unsafeRaw: ", ") }
+                // Rows usually list their columns in the same order: look there first.
+                let value = position < row.count && row[position].0 == column.name
+                    ? row[position].1 : row.last(where: { $0.0 == column.name })?.1
+                guard let value else { sql.append(unsafeRaw: "DEFAULT"); continue }
                 // No explicit cast: PostgreSQL coerces INSERT values to the column type with an assignment
                 // cast, which rejects a too-long string where an explicit ::varchar(n) would cut it.
-                items.append("\(text: try ValueCoding.text(for: value, column: column))")
+                sql.append(bindText: try ValueCoding.text(for: value, column: column))
             }
-            tuples.append("(" + SQL.joined(items) + ")")
         }
-        let columnList = SQL.joined(columnNames.map { "\(identifier: $0)" })
-        var sql: SQL = "INSERT INTO \(table.sqlName) (\(columnList)) VALUES \(SQL.joined(tuples))"
+        sql.append(unsafeRaw: ")")
         if let conflictColumns, !conflictColumns.isEmpty {
             let target = SQL.joined(conflictColumns.map { "\(identifier: $0)" })
             let updates = columnNames.filter { !conflictColumns.contains($0) }
@@ -141,7 +152,7 @@ struct ObservationKeys {
         let available = missing.filter { parent.column($0) != nil }
         guard !available.isEmpty else { return }
         let selectList = SQL.joined(available.map { "\(identifier: $0)" })
-        let result = try await connection.query("SELECT \(selectList) FROM \(parent.sqlName) WHERE \(identifier: idColumn) = \(id)")
+        let result = try await connection.query("SELECT \(selectList) FROM \(parent.sqlName) WHERE \(identifier: idColumn) = \(id)", prepared: true)
         guard let row = result.rows.first else {
             throw APIError.unknown(idColumn, .int(id))
         }

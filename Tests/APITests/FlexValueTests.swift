@@ -31,7 +31,24 @@ struct FlexValueTests {
         try await withAPI { api async throws in
             #expect(try await api.get(Self.obs451 + "?k=bar&k=baz").text == #"{"bar":1234,"baz":3.14}"#)
             #expect(try await api.get(Self.obs451 + "?k=qux").text == #"{"qux":"nachos"}"#)
-            #expect(try await api.get(Self.obs451 + "?k=nosuch").text == "{}")
+        }
+    }
+
+    @Test("k naming a key that does not exist is a 400 listing the valid keys")
+    func unknownRequestedKey() async throws {
+        try await withAPI { api in
+            for query in ["?k=nosuch", "?k=bar&k=nosuch"] {
+                let reply = try await api.get(Self.obs451 + query)
+                #expect(reply.status == 400, "\(reply)")
+                let body = try reply.json()
+                #expect(body["value"] == .string("nosuch"))
+                #expect(body["valid"] == .strings(["bar", "baz", "foo", "qux"]))
+            }
+            // A key that exists but has no value for this observation is simply absent.
+            #expect(try await api.post("/consdb/flex/lsstcomcamsim/exposure/addkey", #"{"key": "empty", "dtype": "int"}"#).status == 200)
+            #expect(try await api.get(Self.obs451 + "?k=empty&k=bar").text == #"{"bar":1234}"#)
+            // The observation is checked first.
+            #expect(try await api.get("/consdb/flex/lsstcomcamsim/exposure/obs/123?k=nosuch").status == 404)
         }
     }
 
