@@ -148,7 +148,9 @@ struct InsertRoutes {
                     return
                 }
             }
-            try await connection.query(try writer.insert(rows, conflictColumns: update ? conflict : nil))
+            // Prepared: a client repeating one shape (1,000 rows of the same columns) skips parsing its
+            // tens of thousands of parameters again; the connection's cache bounds what that holds.
+            try await connection.query(try writer.insert(rows, conflictColumns: update ? conflict : nil), prepared: true)
         }
         return JSONResponse.make(.object([
             ("message", .string("Data inserted")),

@@ -7,10 +7,13 @@ struct RowWriter {
     let table: CatalogTable
     /// The table's columns by name (a bulk insert looks one up per value).
     private let columns: [String: CatalogColumn]
+    /// NOT NULL columns without a default, which an INSERT must name.
+    private let required: [String]
 
     init(table: CatalogTable) {
         self.table = table
         columns = Dictionary(table.columns.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        required = table.columns.filter { !$0.isNullable && $0.defaultExpression == nil }.map(\.name)
     }
 
     /// One row's values, in request order.
@@ -18,8 +21,8 @@ struct RowWriter {
 
     /// Rejects unknown columns, and (unless updating) missing columns that are NOT NULL without a default.
     func validate(_ values: Values, update: Bool) throws {
-        let unknown = values.map(\.0).filter { columns[$0] == nil }
-        if !unknown.isEmpty {
+        if values.contains(where: { columns[$0.0] == nil }) {
+            let unknown = values.map(\.0).filter { columns[$0] == nil }
             throw APIError.badBody(
                 "Unknown extra columns for \(table.qualifiedName)", value: .string(unknown.joined(separator: ",")),
                 valid: table.columns.map(\.name)
@@ -34,8 +37,7 @@ struct RowWriter {
 
     /// The NOT NULL columns without a default that a row does not name: an INSERT of it would fail.
     func missingRequired(_ values: Values) -> [String] {
-        let supplied = Set(values.map(\.0))
-        return table.columns.filter { !$0.isNullable && $0.defaultExpression == nil && !supplied.contains($0.name) }.map(\.name)
+        required.filter { name in !values.contains { $0.0 == name } }
     }
 
     /// The u=1 write of a row that names its key but not every required column: `UPDATE ... SET
@@ -130,9 +132,8 @@ struct ObservationKeys {
     /// the row's `exposure_id` or `visit_id`, else `ccdexposure` by `obs_id` for detector-level tables,
     /// else `exposure` by `obs_id`. A missing parent is a 404.
     func fill(_ values: inout RowWriter.Values, table: CatalogTable, obsID: Int64, on connection: Connection) async throws {
-        let keyColumns = ["day_obs", "seq_num", "detector"].filter { table.column($0) != nil }
-        let present = Set(values.map(\.0))
-        let missing = keyColumns.filter { !present.contains($0) }
+        let keyColumns = ["day_obs", "seq_num", "detector"].filter { name in table.columns.contains { $0.name == name } }
+        let missing = keyColumns.filter { name in !values.contains { $0.0 == name } }
         guard !missing.isEmpty, table.column("day_obs") != nil, table.column("seq_num") != nil else { return }
 
         let parentName: String

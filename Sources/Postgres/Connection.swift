@@ -77,8 +77,9 @@ public final class Connection: @unchecked Sendable {
     ///
     /// With `prepared`, the statement is parsed and planned once per connection and kept under a name
     /// (PQprepare), and later calls with the same text only bind and execute it (PQexecPrepared). Use it
-    /// for statements whose text repeats (the values are parameters); the cache is bounded, so one-off
-    /// texts merely push older statements out. A cached statement that went stale is prepared again:
+    /// for statements whose text repeats (the values are parameters); the cache is bounded (128
+    /// statements, 1 MiB of SQL text; a longer text runs unprepared), so one-off texts merely push older
+    /// statements out. A cached statement that went stale is prepared again:
     /// after `DISCARD ALL` or `DEALLOCATE` (through this connection, or SQLSTATE 26000 otherwise), and
     /// when a schema change altered its result columns (SQLSTATE 0A000, "cached plan must not change
     /// result type", e.g. a `SELECT *` after `ALTER TABLE ... ADD COLUMN`). Outside a transaction the
@@ -89,7 +90,7 @@ public final class Connection: @unchecked Sendable {
         let (text, binds) = sql.render()
         return try await run(text: text) { handle in
             Connection.withCStrings(binds) { values in
-                prepared
+                prepared && self.statements.admits(text)
                     ? self.executePrepared(handle, text: text, count: Int32(binds.count), values: values)
                     : PQexecParams(handle, text, Int32(binds.count), nil, values, nil, nil, 0)
             }
@@ -132,7 +133,7 @@ public final class Connection: @unchecked Sendable {
             if let known = statements.name(for: text) {
                 name = known
             } else {
-                name = statements.reserveName()
+                name = statements.reserveName(for: text)
                 deallocatePending(handle)
                 let preparation = PQprepare(handle, name, text, count, nil)
                 guard PQresultStatus(preparation) == PGRES_COMMAND_OK else { return preparation }

@@ -4,10 +4,15 @@
 /// session (`consdb_1`, `consdb_2`, ...), so a statement the cache forgot but the server still holds can
 /// never be confused with a new one. The cache is bounded: when it is full the oldest statement is
 /// dropped and its name queued for `DEALLOCATE`, which runs the next time the session can take it.
+/// Besides the count, the cache bounds the SQL text it holds: the server's memory for a statement grows
+/// with its text (a 1,000-row insert has 14,000 parameters), so a few large ones fill the budget.
 struct PreparedStatements {
     /// Most statements kept per connection. The API prepares a few dozen shapes; the bound keeps a
     /// client that sends ever-new shapes (bulk inserts of varying column sets) from growing the session.
     let capacity: Int
+    /// Most bytes of SQL text kept per connection; a longer text is never prepared.
+    let textBudget: Int
+    private var textBytes = 0
     private var names: [String: String] = [:]
     /// SQL texts in the order they were prepared, oldest first (for eviction).
     private var order: [String] = []
@@ -15,8 +20,14 @@ struct PreparedStatements {
     /// Names the server may still hold although the cache dropped them.
     private(set) var pendingDeallocation: [String] = []
 
-    init(capacity: Int = 128) {
+    init(capacity: Int = 128, textBudget: Int = 1 << 20) {
         self.capacity = max(1, capacity)
+        self.textBudget = max(1, textBudget)
+    }
+
+    /// True when `text` fits the budget at all; a longer statement runs unprepared.
+    func admits(_ text: String) -> Bool {
+        text.utf8.count <= textBudget
     }
 
     var count: Int { names.count }
@@ -26,10 +37,13 @@ struct PreparedStatements {
         names[text]
     }
 
-    /// A fresh name for a statement about to be prepared for `text`; evicts the oldest one when full.
-    mutating func reserveName() -> String {
-        if names.count >= capacity, !order.isEmpty {
+    /// A fresh name for a statement about to be prepared for `text`; evicts the oldest ones while the
+    /// cache is full or `text` would not fit the text budget.
+    mutating func reserveName(for text: String) -> String {
+        let size = text.utf8.count
+        while !order.isEmpty, names.count >= capacity || textBytes + size > textBudget {
             let oldest = order.removeFirst()
+            textBytes -= oldest.utf8.count
             if let name = names.removeValue(forKey: oldest) { pendingDeallocation.append(name) }
         }
         counter += 1
@@ -40,6 +54,7 @@ struct PreparedStatements {
     mutating func insert(_ text: String, name: String) {
         names[text] = name
         order.append(text)
+        textBytes += text.utf8.count
     }
 
     /// Forgets the statement for `text`; with `deallocate`, its name is queued for `DEALLOCATE` (the
@@ -47,6 +62,7 @@ struct PreparedStatements {
     mutating func remove(_ text: String, deallocate: Bool) {
         guard let name = names.removeValue(forKey: text) else { return }
         order.removeAll { $0 == text }
+        textBytes -= text.utf8.count
         if deallocate { pendingDeallocation.append(name) }
     }
 
@@ -54,6 +70,7 @@ struct PreparedStatements {
     mutating func removeAll() {
         names.removeAll()
         order.removeAll()
+        textBytes = 0
         pendingDeallocation.removeAll()
     }
 
