@@ -17,10 +17,12 @@ public struct APIService: Sendable {
     }
 
     /// Runs `body` in a read-write transaction; database errors caused by the request become 4xx.
+    /// Without `transaction`, `body` runs outside a transaction block: for a body whose only write is one
+    /// statement (atomic by itself), which saves the BEGIN and COMMIT round trips.
     @discardableResult
-    func database<T: Sendable>(_ body: (Connection) async throws -> T) async throws -> T {
+    func database<T: Sendable>(transaction: Bool = true, _ body: (Connection) async throws -> T) async throws -> T {
         do {
-            return try await pool.withTransaction(body)
+            return try await transaction ? pool.withTransaction(body) : pool.withConnection(body)
         } catch let error as PostgresError {
             let mapped = APIError.from(error)
             if mapped.status.code >= 500 {

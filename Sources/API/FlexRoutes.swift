@@ -38,7 +38,7 @@ struct FlexRoutes {
 
     /// Keys and their dtypes, read fresh (another server may have added keys).
     private func keyTypes(_ flex: FlexTables, on connection: Connection) async throws -> [(key: String, dtype: String, doc: String?, unit: String?, ucd: String?)] {
-        let result = try await connection.query("SELECT key, dtype, doc, unit, ucd FROM \(flex.keys.sqlName) ORDER BY key")
+        let result = try await connection.query("SELECT key, dtype, doc, unit, ucd FROM \(flex.keys.sqlName) ORDER BY key", prepared: true)
         return result.rows.map { ($0[0] ?? "", $0[1] ?? "str", $0[2], $0[3], $0[4]) }
     }
 
@@ -93,18 +93,36 @@ struct FlexRoutes {
         }))
     }
 
-    /// The observation's key columns from its parent row, or a 404.
-    private func observationKey(_ flex: FlexTables, obsID: Int64, on connection: Connection) async throws -> [(String, String?)] {
-        guard let idColumn = flex.parent.observationIDColumn else {
-            throw APIError.unknown("observation type", .string(flex.obsType.rawValue))
-        }
+    /// The declared keys with their dtypes, and the observation's key columns from its parent row (`nil`
+    /// when the observation does not exist), read in one prepared statement.
+    private func keysAndObservation(
+        _ flex: FlexTables, idColumn: String, obsID: Int64, on connection: Connection
+    ) async throws -> (types: [String: String], observation: [(String, String?)]?) {
         let keyColumns = ["day_obs", "seq_num", "detector"].filter { flex.data.column($0) != nil && flex.parent.column($0) != nil }
-        let selectList = keyColumns.isEmpty ? SQL("1") : SQL.joined(keyColumns.map { "\(identifier: $0)" })
-        let result = try await connection.query("SELECT \(selectList) FROM \(flex.parent.sqlName) WHERE \(identifier: idColumn) = \(obsID)")
-        guard let row = result.rows.first else { throw APIError.unknown(idColumn, .int(obsID)) }
-        return keyColumns.isEmpty ? [] : Array(zip(keyColumns, row))
+        // part 0: the observation with its key columns as text; 1: a declared key and its dtype.
+        let observationList = SQL.joined(keyColumns.map { ", \(identifier: $0)::text" }, separator: "")
+        let padding = SQL(unsafeSQL: String(repeating: ", NULL", count: keyColumns.count))
+        let result = try await connection.query("""
+            (SELECT 0 AS part, NULL::text AS key, NULL::text AS dtype\(observationList)
+             FROM \(flex.parent.sqlName) WHERE \(identifier: idColumn) = \(obsID) LIMIT 1)
+            UNION ALL
+            SELECT 1, key, dtype\(padding) FROM \(flex.keys.sqlName)
+            """, prepared: true)
+        var types: [String: String] = [:]
+        var observation: [(String, String?)]?
+        for row in result.rows {
+            if row[0] == "0" {
+                observation = Array(zip(keyColumns, row.dropFirst(3)))
+            } else if let key = row[1] {
+                types[key] = row[2] ?? "str"
+            }
+        }
+        return (types, observation)
     }
 
+    /// One observation's values, in one prepared statement: a row that says the observation exists, its
+    /// values with their keys' dtypes, and (when `k` names keys) every declared key, so that a key asked
+    /// for that does not exist is a 400 listing the valid ones.
     private func values(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let flex = try await tables(context)
         let obsID = try context.integer("obs_id")
@@ -112,20 +130,32 @@ struct FlexRoutes {
         if let bad = wanted.first(where: { $0.contains("\0") }) {
             throw APIError.badBody("Query parameter k cannot hold a NUL character", value: .string(bad))
         }
-        let members: [(String, JSONValue)] = try await service.read { connection in
-            _ = try await observationKey(flex, obsID: obsID, on: connection)
-            let types = Dictionary(try await keyTypes(flex, on: connection).map { ($0.key, $0.dtype) }, uniquingKeysWith: { a, _ in a })
-            // An unknown key is a 400, as it is when POSTed, rather than an empty answer.
-            if let unknown = wanted.first(where: { types[$0] == nil }) {
-                throw APIError.badBody("Invalid key", value: .string(unknown), valid: types.keys.sorted())
+        guard let idColumn = flex.parent.observationIDColumn else {
+            throw APIError.unknown("observation type", .string(flex.obsType.rawValue))
+        }
+        // part 0: the observation exists; 1: a value (key, value, dtype); 2: a declared key.
+        var sql: SQL = """
+            (SELECT 0 AS part, NULL::text AS key, NULL::text AS value, NULL::text AS dtype
+             FROM \(flex.parent.sqlName) WHERE \(identifier: idColumn) = \(obsID) LIMIT 1)
+            UNION ALL
+            SELECT 1, d.key, d.value, s.dtype FROM \(flex.data.sqlName) d LEFT JOIN \(flex.keys.sqlName) s ON s.key = d.key
+            WHERE d.obs_id = \(obsID)
+            """
+        if !wanted.isEmpty {
+            sql.append(" AND d.key = ANY(\(wanted)::text[]) UNION ALL SELECT 2, key, NULL, NULL FROM \(flex.keys.sqlName)")
+        }
+        sql.append(" ORDER BY 1, 2")
+        let rows = try await service.read { try await $0.query(sql, prepared: true) }.rows
+        guard rows.first?[0] == "0" else { throw APIError.unknown(idColumn, .int(obsID)) }
+        if !wanted.isEmpty {
+            let declared = rows.filter { $0[0] == "2" }.compactMap { $0[1] }
+            let known = Set(declared)
+            if let missing = wanted.first(where: { !known.contains($0) }) {
+                throw APIError.unknown("key", .string(missing), valid: declared, status: .badRequest)
             }
-            var sql: SQL = "SELECT key, value FROM \(flex.data.sqlName) WHERE obs_id = \(obsID)"
-            if !wanted.isEmpty { sql.append(" AND key = ANY(\(wanted)::text[])") }
-            sql.append(" ORDER BY key")
-            return try await connection.query(sql).rows.map { row in
-                let key = row[0] ?? ""
-                return (key, FlexKeyRules.json(fromStored: row[1], dtype: types[key] ?? "str"))
-            }
+        }
+        let members: [(String, JSONValue)] = rows.lazy.filter { $0[0] == "1" }.map { row in
+            (row[1] ?? "", FlexKeyRules.json(fromStored: row[2], dtype: row[3] ?? "str"))
         }
         return JSONResponse.make(.object(members))
     }
@@ -138,8 +168,12 @@ struct FlexRoutes {
         let body = try await request.jsonBody(limit: service.configuration.maxBodyBytes)
         let values = try body.required("values").members(of: "values")
         guard !values.isEmpty else { throw APIError.badBody("values is empty") }
-        try await service.database { connection in
-            let types = Dictionary(try await keyTypes(flex, on: connection).map { ($0.key, $0.dtype) }, uniquingKeysWith: { a, _ in a })
+        guard let idColumn = flex.parent.observationIDColumn else {
+            throw APIError.unknown("observation type", .string(flex.obsType.rawValue))
+        }
+        // One read and one INSERT, no transaction block: the INSERT alone writes every value or none.
+        try await service.database(transaction: false) { connection in
+            let (types, found) = try await keysAndObservation(flex, idColumn: idColumn, obsID: obsID, on: connection)
             var stored: [(String, String)] = []
             for (key, value) in values {
                 guard let dtype = types[key] else {
@@ -150,7 +184,7 @@ struct FlexRoutes {
                 }
                 stored.append((key, text))
             }
-            let observation = try await observationKey(flex, obsID: obsID, on: connection)
+            guard let observation = found else { throw APIError.unknown(idColumn, .int(obsID)) }
             let writer = RowWriter(table: flex.data)
             let rows: [RowWriter.Values] = stored.map { key, text in
                 var row: RowWriter.Values = [("obs_id", .int(obsID))]
@@ -159,7 +193,7 @@ struct FlexRoutes {
                 return row
             }
             let conflict = writer.conflictColumns(fallback: ["obs_id", "key"])
-            try await connection.query(try writer.insert(rows, conflictColumns: update ? conflict : nil))
+            try await connection.query(try writer.insert(rows, conflictColumns: update ? conflict : nil), prepared: true)
         }
         return JSONResponse.make(.object([
             ("message", .string("Flexible metadata inserted")),

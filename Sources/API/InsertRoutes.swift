@@ -79,14 +79,15 @@ struct InsertRoutes {
         completeKey: @Sendable (Connection, inout RowWriter.Values) async throws -> Void
     ) async throws -> Response {
         let writer = RowWriter(table: table)
-        try await service.database { connection in
+        // Reads, then one INSERT or one UPDATE, which is atomic by itself: no transaction block needed.
+        try await service.database(transaction: false) { connection in
             var row = values
             try await completeKey(connection, &row)
             try writer.validate(row, update: update)
             if update, !writer.missingRequired(row).isEmpty {
                 try await writer.updateExisting(row, keyColumns: conflict, on: connection)
             } else {
-                try await connection.query(try writer.insert([row], conflictColumns: update ? conflict : nil))
+                try await connection.query(try writer.insert([row], conflictColumns: update ? conflict : nil), prepared: true)
             }
         }
         return JSONResponse.make(.object([
@@ -126,7 +127,8 @@ struct InsertRoutes {
         let writer = RowWriter(table: table)
         let conflict = writer.conflictColumns(fallback: [idColumn])
         let schemas = service.schemas
-        try await service.database { connection in
+        // A plain insert writes with one statement; u=1 may update row by row, which must be all or nothing.
+        try await service.database(transaction: update) { connection in
             var rows: [RowWriter.Values] = []
             for (obsID, var row) in parsed {
                 try await ObservationKeys(schemas: schemas, instrument: instrument).fill(&row, table: table, obsID: obsID, on: connection)
@@ -146,7 +148,9 @@ struct InsertRoutes {
                     return
                 }
             }
-            try await connection.query(try writer.insert(rows, conflictColumns: update ? conflict : nil))
+            // Prepared: a client repeating one shape (1,000 rows of the same columns) skips parsing its
+            // tens of thousands of parameters again; the connection's cache bounds what that holds.
+            try await connection.query(try writer.insert(rows, conflictColumns: update ? conflict : nil), prepared: true)
         }
         return JSONResponse.make(.object([
             ("message", .string("Data inserted")),

@@ -97,7 +97,12 @@ private struct JSONParser {
     func error(_ reason: String) -> JSONParseError { JSONParseError(reason: reason, offset: index) }
 
     mutating func skipWhitespace() {
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
     }
 
     mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
@@ -133,7 +138,10 @@ private struct JSONParser {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name") }
             let name = try parseString()
-            guard seen.insert(name).inserted else { throw error("duplicate member name \"\(name)\"") }
+            // Request objects are small: a linear check is cheaper than hashing until they are not.
+            let duplicate = members.count < 16 ? members.contains { $0.0 == name } : !seen.insert(name).inserted
+            if members.count == 15 { seen = Set(members.map(\.0) + [name]) }
+            guard !duplicate else { throw error("duplicate member name \"\(name)\"") }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
@@ -189,11 +197,32 @@ private struct JSONParser {
             guard digits(&self) > 0 else { throw error("invalid number: no exponent digits") }
         }
         guard index - start <= 400 else { throw error("number too long") }
-        return String(decoding: bytes[start..<index], as: UTF8.self)
+        let end = index
+        return bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self) }
     }
 
     mutating func parseString() throws(JSONParseError) -> String {
         index += 1
+        // Most strings have no escapes, and most are ASCII: copied in one step, validated only when not.
+        let start = index
+        var ascii = true
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let end = index
+                let text = bytes.withUnsafeBufferPointer { buffer -> String? in
+                    let run = UnsafeBufferPointer(rebasing: buffer[start..<end])
+                    return ascii ? String(decoding: run, as: UTF8.self) : String(validating: run, as: UTF8.self)
+                }
+                guard let text else { throw error("invalid UTF-8 in a string") }
+                index += 1
+                return text
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            if byte >= 0x80 { ascii = false }
+            index += 1
+        }
+        index = start
         var scalars = String.UnicodeScalarView()
         var runStart = index
         func flushRun(_ parser: JSONParser, upTo end: Int, into scalars: inout String.UnicodeScalarView) throws(JSONParseError) {

@@ -201,7 +201,7 @@ struct QueryRoutes {
         let flexData = try await schemas.relation(obsType.flexDataTable, instrument: instrument)
         let flexKeys = try await schemas.relation(obsType.flexSchemaTable, instrument: instrument)
         let members: [(String, JSONValue)] = try await service.read { connection in
-            let result = try await connection.query("SELECT * FROM \(relation.sqlName) WHERE \(identifier: idColumn) = \(obsID) LIMIT 1")
+            let result = try await connection.query("SELECT * FROM \(relation.sqlName) WHERE \(identifier: idColumn) = \(obsID) LIMIT 1", prepared: true)
             guard let row = result.rows.first else {
                 // The reference's text for this endpoint (its other endpoints say "Invalid exposure_id").
                 throw APIError(.notFound, "Observation \(obsID) not found.", value: .int(obsID))
@@ -213,7 +213,7 @@ struct QueryRoutes {
                 let flex = try await connection.query("""
                     SELECT d.key, d.value, s.dtype FROM \(flexData.sqlName) d JOIN \(flexKeys.sqlName) s ON s.key = d.key
                     WHERE d.obs_id = \(obsID) ORDER BY d.key
-                    """)
+                    """, prepared: true)
                 for entry in flex.rows {
                     let key = entry[0] ?? ""
                     let value = FlexKeyRules.json(fromStored: entry[1], dtype: entry[2] ?? "str")

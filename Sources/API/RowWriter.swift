@@ -5,14 +5,24 @@ import Postgres
 /// every column name against the catalog and every value against its column's type.
 struct RowWriter {
     let table: CatalogTable
+    /// The table's columns by name (a bulk insert looks one up per value).
+    private let columns: [String: CatalogColumn]
+    /// NOT NULL columns without a default, which an INSERT must name.
+    private let required: [String]
+
+    init(table: CatalogTable) {
+        self.table = table
+        columns = Dictionary(table.columns.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        required = table.columns.filter { !$0.isNullable && $0.defaultExpression == nil }.map(\.name)
+    }
 
     /// One row's values, in request order.
     typealias Values = [(String, JSONValue)]
 
     /// Rejects unknown columns, and (unless updating) missing columns that are NOT NULL without a default.
     func validate(_ values: Values, update: Bool) throws {
-        let unknown = values.map(\.0).filter { table.column($0) == nil }
-        if !unknown.isEmpty {
+        if values.contains(where: { columns[$0.0] == nil }) {
+            let unknown = values.map(\.0).filter { columns[$0] == nil }
             throw APIError.badBody(
                 "Invalid extra columns", value: .string(unknown.joined(separator: ",")),
                 valid: table.columns.map(\.name)
@@ -27,8 +37,7 @@ struct RowWriter {
 
     /// The NOT NULL columns without a default that a row does not name: an INSERT of it would fail.
     func missingRequired(_ values: Values) -> [String] {
-        let supplied = Set(values.map(\.0))
-        return table.columns.filter { !$0.isNullable && $0.defaultExpression == nil && !supplied.contains($0.name) }.map(\.name)
+        required.filter { name in !values.contains { $0.0 == name } }
     }
 
     /// The u=1 write of a row that names its key but not every required column: `UPDATE ... SET
@@ -53,7 +62,7 @@ struct RowWriter {
             assignments = ["\(identifier: keyColumns[0]) = \(identifier: keyColumns[0])"]
         }
         let result = try await connection.query(
-            "UPDATE \(table.sqlName) SET \(SQL.joined(assignments)) WHERE \(SQL.joined(conditions, separator: " AND "))"
+            "UPDATE \(table.sqlName) SET \(SQL.joined(assignments)) WHERE \(SQL.joined(conditions, separator: " AND "))", prepared: true
         )
         guard result.affectedRows > 0 else {
             throw APIError.badBody(
@@ -74,21 +83,25 @@ struct RowWriter {
         guard rows.count * columnNames.count <= 65_535 else {
             throw APIError.badBody("Too many values in one insert (\(rows.count * columnNames.count)); split it into requests of at most 65535 values")
         }
-        var tuples: [SQL] = []
-        for row in rows {
-            let lookup = Dictionary(row, uniquingKeysWith: { _, last in last })
-            var items: [SQL] = []
-            for name in columnNames {
-                guard let value = lookup[name] else { items.append("DEFAULT"); continue }
-                let column = table.column(name)!
+        // Built by appending to one statement: a 1,000-row insert has tens of thousands of values.
+        let columnList = SQL.joined(columnNames.map { "\(identifier: $0)" })
+        var sql: SQL = "INSERT INTO \(table.sqlName) (\(columnList)) VALUES "
+        sql.reserveCapacity(parts: rows.count * (2 * columnNames.count + 1))
+        let targets = columnNames.map { columns[$0]! }
+        for (rowIndex, row) in rows.enumerated() {
+            sql.append(unsafeRaw: rowIndex == 0 ? "(" : "), (")
+            for (position, column) in targets.enumerated() {
+                if position > 0 { sql.append(unsafeRaw: ", ") }
+                // Rows usually list their columns in the same order: look there first.
+                let value = position < row.count && row[position].0 == column.name
+                    ? row[position].1 : row.last(where: { $0.0 == column.name })?.1
+                guard let value else { sql.append(unsafeRaw: "DEFAULT"); continue }
                 // No explicit cast: PostgreSQL coerces INSERT values to the column type with an assignment
                 // cast, which rejects a too-long string where an explicit ::varchar(n) would cut it.
-                items.append("\(text: try ValueCoding.text(for: value, column: column))")
+                sql.append(bindText: try ValueCoding.text(for: value, column: column))
             }
-            tuples.append("(" + SQL.joined(items) + ")")
         }
-        let columnList = SQL.joined(columnNames.map { "\(identifier: $0)" })
-        var sql: SQL = "INSERT INTO \(table.sqlName) (\(columnList)) VALUES \(SQL.joined(tuples))"
+        sql.append(unsafeRaw: ")")
         if let conflictColumns, !conflictColumns.isEmpty {
             let target = SQL.joined(conflictColumns.map { "\(identifier: $0)" })
             let updates = columnNames.filter { !conflictColumns.contains($0) }
@@ -119,9 +132,8 @@ struct ObservationKeys {
     /// the row's `exposure_id` or `visit_id`, else `ccdexposure` by `obs_id` for detector-level tables,
     /// else `exposure` by `obs_id`. A missing parent is a 404.
     func fill(_ values: inout RowWriter.Values, table: CatalogTable, obsID: Int64, on connection: Connection) async throws {
-        let keyColumns = ["day_obs", "seq_num", "detector"].filter { table.column($0) != nil }
-        let present = Set(values.map(\.0))
-        let missing = keyColumns.filter { !present.contains($0) }
+        let keyColumns = ["day_obs", "seq_num", "detector"].filter { name in table.columns.contains { $0.name == name } }
+        let missing = keyColumns.filter { name in !values.contains { $0.0 == name } }
         guard !missing.isEmpty, table.column("day_obs") != nil, table.column("seq_num") != nil else { return }
 
         let parentName: String
@@ -141,7 +153,7 @@ struct ObservationKeys {
         let available = missing.filter { parent.column($0) != nil }
         guard !available.isEmpty else { return }
         let selectList = SQL.joined(available.map { "\(identifier: $0)" })
-        let result = try await connection.query("SELECT \(selectList) FROM \(parent.sqlName) WHERE \(identifier: idColumn) = \(id)")
+        let result = try await connection.query("SELECT \(selectList) FROM \(parent.sqlName) WHERE \(identifier: idColumn) = \(id)", prepared: true)
         guard let row = result.rows.first else {
             throw APIError.unknown(idColumn, .int(id))
         }

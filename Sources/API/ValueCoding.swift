@@ -11,7 +11,7 @@ enum ValueCoding {
         func reject(_ expected: String) -> APIError {
             APIError.badBody("Wrong type for column \(column.name)", value: value, valid: [expected])
         }
-        if case .string(let text) = value, text.contains("\0") {
+        if case .string(let text) = value, text.utf8.contains(0) {
             // libpq sends parameters as C strings, so a NUL would silently cut the value short.
             throw APIError.badBody("Column \(column.name) cannot hold a NUL character", value: value)
         }
@@ -53,7 +53,8 @@ enum ValueCoding {
             return value.serialized
         case PostgresType.text, PostgresType.varchar, PostgresType.bpchar, PostgresType.char, PostgresType.name:
             guard case .string(let text) = value else { throw reject("str") }
-            if let limit = maximumLength(column.type), text.count > limit {
+            // UTF-8 length bounds the character count: count characters only when it could be over.
+            if let limit = maximumLength(column.type), text.utf8.count > limit, text.count > limit {
                 throw APIError.badBody("Value too long for column \(column.name) (\(column.type))", value: value, valid: ["at most \(limit) characters"])
             }
             return text
@@ -69,10 +70,21 @@ enum ValueCoding {
     }
 
     /// The `n` of `character varying(n)` or `character(n)`.
+    /// Reads the bytes directly: it runs once per value of a bulk insert.
     static func maximumLength(_ formattedType: String) -> Int? {
-        guard formattedType.hasPrefix("character"), let open = formattedType.firstIndex(of: "("),
-              let close = formattedType.firstIndex(of: ")"), open < close else { return nil }
-        return Int(formattedType[formattedType.index(after: open)..<close])
+        var utf8 = formattedType.utf8[...]
+        guard utf8.starts(with: "character".utf8) else { return nil }
+        guard let open = utf8.firstIndex(of: UInt8(ascii: "(")) else { return nil }
+        utf8 = utf8[utf8.index(after: open)...]
+        var value = 0
+        var digits = 0
+        for byte in utf8 {
+            if byte == UInt8(ascii: ")") { return digits > 0 ? value : nil }
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte), digits < 18 else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            digits += 1
+        }
+        return nil
     }
 
     // MARK: PostgreSQL -> JSON

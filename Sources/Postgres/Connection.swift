@@ -9,8 +9,9 @@ import Logging
 /// cooperative pool; the async methods suspend until it is done. Cancelling the calling task sends a
 /// cancel request to the server (libpq's `PQcancel`, which is safe from any thread).
 public final class Connection: @unchecked Sendable {
-    // @unchecked Sendable: `handle` is only touched on `queue` (serial), and `cancelHandle` is only used
-    // through PQcancel, which libpq documents as thread-safe; `closed` is guarded by `lock`.
+    // @unchecked Sendable: `handle`, `statements` and `staleStatementInTransaction` are only touched on
+    // `queue` (serial), and `cancelHandle` is only used through PQcancel, which libpq documents as
+    // thread-safe; `closed` is guarded by `lock`.
     private let handle: OpaquePointer
     private let cancelHandle: OpaquePointer?
     private let queue: DispatchQueue
@@ -19,6 +20,11 @@ public final class Connection: @unchecked Sendable {
     let logger: Logger
     /// Receives the server's notices through libpq's callback; lives as long as `handle`.
     private let noticeLog: NoticeLog
+    /// Statements prepared on this session (see ``query(_:prepared:)``).
+    private var statements = PreparedStatements()
+    /// Set when a prepared statement went stale inside a transaction block, which the failure aborted:
+    /// ``withTransaction(readOnly:statementTimeoutMilliseconds:_:)`` then runs its body once more.
+    private var staleStatementInTransaction = false
 
     /// The server's version number, e.g. 150018.
     public let serverVersion: Int
@@ -72,17 +78,98 @@ public final class Connection: @unchecked Sendable {
     }
 
     /// Runs a statement with bind parameters and returns its rows.
+    ///
+    /// With `prepared`, the statement is parsed and planned once per connection and kept under a name
+    /// (PQprepare), and later calls with the same text only bind and execute it (PQexecPrepared). Use it
+    /// for statements whose text repeats (the values are parameters); the cache is bounded (128
+    /// statements, 1 MiB of SQL text; a longer text runs unprepared), so one-off texts merely push older
+    /// statements out. A cached statement that went stale is prepared again:
+    /// after `DISCARD ALL` or `DEALLOCATE` (through this connection, or SQLSTATE 26000 otherwise), and
+    /// when a schema change altered its result columns (SQLSTATE 0A000, "cached plan must not change
+    /// result type", e.g. a `SELECT *` after `ALTER TABLE ... ADD COLUMN`). Outside a transaction the
+    /// call is then retried once; inside one, the failure aborted the transaction, and
+    /// ``withTransaction(readOnly:statementTimeoutMilliseconds:_:)`` retries its whole body once.
     @discardableResult
-    public func query(_ sql: SQL) async throws -> QueryResult {
+    public func query(_ sql: SQL, prepared: Bool = false) async throws -> QueryResult {
         let (text, binds) = sql.render()
         return try await run(text: text) { handle in
-            var cStrings: [UnsafeMutablePointer<CChar>?] = binds.map { $0.flatMap { strdup($0) } }
-            defer { cStrings.forEach { free($0) } }
-            return cStrings.withUnsafeMutableBufferPointer { buffer in
-                buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(buffer.count, 1)) { values in
-                    PQexecParams(handle, text, Int32(binds.count), nil, binds.isEmpty ? nil : values, nil, nil, 0)
-                }
+            Connection.withCStrings(binds) { values in
+                prepared && self.statements.admits(text)
+                    ? self.executePrepared(handle, text: text, count: Int32(binds.count), values: values)
+                    : PQexecParams(handle, text, Int32(binds.count), nil, values, nil, nil, 0)
             }
+        }
+    }
+
+    /// Passes parameter values to libpq as C strings (NULL for `nil`), or a null pointer when there are none.
+    /// The values are copied into one buffer, NUL after each: one allocation however many there are.
+    private static func withCStrings<T>(_ binds: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> T) -> T {
+        guard !binds.isEmpty else { return body(nil) }
+        var size = 0
+        for value in binds { size += (value?.utf8.count ?? 0) + 1 }
+        var storage = [CChar](repeating: 0, count: size)
+        var offsets = [Int](repeating: -1, count: binds.count)
+        storage.withUnsafeMutableBufferPointer { buffer in
+            var position = 0
+            for (index, value) in binds.enumerated() {
+                guard let value else { continue }
+                offsets[index] = position
+                for byte in value.utf8 {
+                    buffer[position] = CChar(bitPattern: byte)
+                    position += 1
+                }
+                position += 1  // the NUL, already there
+            }
+        }
+        return storage.withUnsafeBufferPointer { buffer in
+            let pointers: [UnsafePointer<CChar>?] = offsets.map { $0 < 0 ? nil : buffer.baseAddress! + $0 }
+            return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+        }
+    }
+
+    /// Prepares `text` unless cached, executes it, and handles stale statements (see ``query(_:prepared:)``).
+    /// Runs on the queue; returns the result for ``extract(_:handle:query:)``, error results included.
+    private func executePrepared(_ handle: OpaquePointer, text: String, count: Int32, values: UnsafePointer<UnsafePointer<CChar>?>?) -> OpaquePointer? {
+        deallocatePending(handle)
+        var retried = false
+        while true {
+            let name: String
+            if let known = statements.name(for: text) {
+                name = known
+            } else {
+                name = statements.reserveName(for: text)
+                deallocatePending(handle)
+                let preparation = PQprepare(handle, name, text, count, nil)
+                guard PQresultStatus(preparation) == PGRES_COMMAND_OK else { return preparation }
+                PQclear(preparation)
+                statements.insert(text, name: name)
+            }
+            let result = PQexecPrepared(handle, name, count, values, nil, nil, 0)
+            guard PQresultStatus(result) == PGRES_FATAL_ERROR,
+                  let state = PQresultErrorField(result, Int32(Character("C").asciiValue!)).map({ String(cString: $0) }),
+                  state == PostgresError.State.invalidStatementName || state == PostgresError.State.featureNotSupported
+            else { return result }
+            // 26000: the server no longer has the statement. 0A000 from executing a prepared statement is
+            // "cached plan must not change result type" (any other 0A000 fails again on the retry): the
+            // server still has it, so it is deallocated before the text is prepared under a new name.
+            statements.remove(text, deallocate: state == PostgresError.State.featureNotSupported)
+            guard PQtransactionStatus(handle) == PQTRANS_IDLE else {
+                if PQtransactionStatus(handle) == PQTRANS_INERROR { staleStatementInTransaction = true }
+                return result
+            }
+            guard !retried else { return result }
+            retried = true
+            PQclear(result)
+            deallocatePending(handle)
+        }
+    }
+
+    /// Runs the `DEALLOCATE`s the cache queued, when the session is idle (a failure there, e.g. of a name
+    /// the server already dropped, cannot abort anything).
+    private func deallocatePending(_ handle: OpaquePointer) {
+        guard !statements.pendingDeallocation.isEmpty, PQtransactionStatus(handle) == PQTRANS_IDLE else { return }
+        for name in statements.takePendingDeallocations() {
+            PQclear(PQexec(handle, "DEALLOCATE " + name))
         }
     }
 
@@ -90,7 +177,11 @@ public final class Connection: @unchecked Sendable {
     /// Never pass text that contains values from outside.
     @discardableResult
     public func execute(_ sql: String) async throws -> QueryResult {
-        try await run(text: sql) { handle in PQexec(handle, sql) }
+        try await run(text: sql) { handle in
+            let result = PQexec(handle, sql)
+            if PreparedStatements.mayDropStatements(sql) { self.statements.removeAll() }
+            return result
+        }
     }
 
     /// Loads rows with `COPY ... FROM STDIN` in text format. `statement` is the COPY statement (built by the
@@ -136,24 +227,44 @@ public final class Connection: @unchecked Sendable {
     }
 
     /// Runs `body` in a transaction: COMMIT when it returns, ROLLBACK when it throws.
+    ///
+    /// When the body failed only because a prepared statement went stale (a schema change altered its
+    /// result, or the session's statements were dropped), the transaction is rolled back and the body
+    /// runs once more in a new one, with the statement prepared afresh. Bodies should therefore do
+    /// nothing outside the database that must not happen twice.
     @discardableResult
     public func withTransaction<T: Sendable>(
         readOnly: Bool = false,
         statementTimeoutMilliseconds: Int? = nil,
         _ body: (Connection) async throws -> T
     ) async throws -> T {
-        try await execute(readOnly ? "BEGIN READ ONLY" : "BEGIN")
-        do {
-            if let statementTimeoutMilliseconds {
-                try await execute("SET LOCAL statement_timeout = \(max(0, statementTimeoutMilliseconds))")
+        var retried = false
+        while true {
+            let begin = readOnly ? "BEGIN READ ONLY" : "BEGIN"
+            _ = try await run(text: begin) { handle in
+                self.staleStatementInTransaction = false
+                return PQexec(handle, begin)
             }
-            let value = try await body(self)
-            try await execute("COMMIT")
-            return value
-        } catch {
-            // The rollback itself may fail if the connection broke; the pool then discards it.
-            _ = try? await execute("ROLLBACK")
-            throw error
+            do {
+                if let statementTimeoutMilliseconds {
+                    try await execute("SET LOCAL statement_timeout = \(max(0, statementTimeoutMilliseconds))")
+                }
+                let value = try await body(self)
+                try await execute("COMMIT")
+                return value
+            } catch {
+                // The rollback itself may fail if the connection broke; the pool then discards it.
+                _ = try? await execute("ROLLBACK")
+                let stale = try await onQueue { _ in
+                    defer { self.staleStatementInTransaction = false }
+                    return self.staleStatementInTransaction
+                }
+                if stale, !retried {
+                    retried = true
+                    continue
+                }
+                throw error
+            }
         }
     }
 
@@ -182,6 +293,10 @@ public final class Connection: @unchecked Sendable {
                     let handle = self.handle
                     let result = call(handle)
                     defer { PQclear(result) }
+                    if let result, PQresultStatus(result) == PGRES_COMMAND_OK,
+                       PreparedStatements.droppedStatements(commandTag: String(cString: PQcmdStatus(result))) {
+                        self.statements.removeAll()
+                    }
                     continuation.resume(with: Result { try Connection.extract(result, handle: handle, query: text) })
                 }
             }

@@ -79,6 +79,10 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         public static let undefinedColumn = "42703"
         public static let syntaxError = "42601"
         public static let insufficientPrivilege = "42501"
+        /// A prepared statement the session does not have (e.g. after `DISCARD ALL`).
+        public static let invalidStatementName = "26000"
+        /// Also "cached plan must not change result type" from a prepared statement after a schema change.
+        public static let featureNotSupported = "0A000"
     }
 
     /// True when the server said the data broke a constraint or a type rule (SQLSTATE classes 22 and 23):

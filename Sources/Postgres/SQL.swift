@@ -76,6 +76,22 @@ public struct SQL: Sendable, Hashable, ExpressibleByStringInterpolation, CustomS
         parts.append(contentsOf: other.parts)
     }
 
+    /// Appends a value already in PostgreSQL's text form (or `nil` for NULL) as a bind parameter; the
+    /// same as appending `"\(text: value)"` without building a fragment for it.
+    public mutating func append(bindText value: String?) {
+        parts.append(.bind(value))
+    }
+
+    /// Appends raw SQL text the program wrote itself. Never pass anything that came from a user.
+    public mutating func append(unsafeRaw text: String) {
+        parts.append(.text(text))
+    }
+
+    /// Reserves room for `count` more literal or parameter parts (large generated statements).
+    public mutating func reserveCapacity(parts count: Int) {
+        parts.reserveCapacity(parts.count + count)
+    }
+
     public static func + (lhs: SQL, rhs: SQL) -> SQL {
         var result = lhs
         result.append(rhs)
@@ -102,7 +118,8 @@ public struct SQL: Sendable, Hashable, ExpressibleByStringInterpolation, CustomS
                 text += literal
             case .bind(let value):
                 binds.append(value)
-                text += "$\(binds.count)"
+                text += "$"
+                text += String(binds.count)
             }
         }
         return (text, binds)

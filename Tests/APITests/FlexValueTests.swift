@@ -48,6 +48,8 @@ struct FlexValueTests {
             // A key that exists but has no value for this observation is not an error.
             try await Self.addKeys(api)
             #expect(try await api.get(Self.obs451 + "?k=bar2&k=bar").text == #"{"bar":1234}"#)
+            // The observation is checked first.
+            #expect(try await api.get("/consdb/flex/lsstcomcamsim/exposure/obs/123?k=nosuch").status == 404)
         }
     }
 
