@@ -156,7 +156,8 @@ public struct ReaderRole: Sendable, Equatable {
             throw ReaderRoleError(role: login, message: "the password must be non-empty and hold no NUL character")
         }
         let attributes = "LOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
-        let passwordClause = password.map { " PASSWORD " + Self.literal($0) } ?? ""
+        // Role DDL takes no bind parameters: the password goes in as a literal.
+        let passwordClause = password.map { " PASSWORD " + SQLText.literal($0) } ?? ""
         let loginName = SQL.quoteIdentifier(login)
         var shown: [String] = []
         if try await exists(login, on: connection) {
@@ -180,11 +181,6 @@ public struct ReaderRole: Sendable, Equatable {
             shown.append("GRANT \(quoted) TO \(loginName)")
         }
         return shown
-    }
-
-    /// A standard-conforming string literal (quotes doubled). Role DDL takes no bind parameters.
-    static func literal(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
     }
 }
 
