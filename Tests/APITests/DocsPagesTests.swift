@@ -124,26 +124,28 @@ struct DocsPagesTests {
 
     // MARK: - In a real browser
 
-    /// The page at `path`, rendered by headless Chromium against the live server, as its final DOM.
-    private func renderedDOM(_ api: APIHarness, _ path: String) async throws -> String {
-        let port = try #require(api.client.port)
-        let result = try await ChildProcess.run("chromium", [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-            "--virtual-time-budget=10000", "--dump-dom", "http://127.0.0.1:\(port)\(path)",
-        ])
-        #expect(result.status == 0, "\(result)")
-        return result.text
+    /// The page at `path` of a live server with the installed docs files, rendered by headless Chromium,
+    /// as its final DOM.
+    private func renderedDOM(_ path: String) async throws -> String {
+        var setup = APISetup()
+        setup.fixtures = false
+        setup.testing = .live
+        setup.configuration.docsAssetsDirectory = try await installedAssets()
+        return try await withAPI(setup) { api in
+            let port = try #require(api.client.port)
+            let result = try await ChildProcess.run("chromium", [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                "--virtual-time-budget=10000", "--dump-dom", "http://127.0.0.1:\(port)\(path)",
+            ])
+            #expect(result.status == 0, "\(result)")
+            return result.text
+        }
     }
 
     @Test("Swagger UI renders in Chromium and lists every operation of the OpenAPI document")
     func swaggerUIInBrowser() async throws {
-        let directory = try await installedAssets()
         let operations = try DocumentedOperation.all()
-        var setup = APISetup()
-        setup.fixtures = false
-        setup.testing = .live
-        setup.configuration.docsAssetsDirectory = directory
-        let dom = try await withAPI(setup) { api in try await renderedDOM(api, "/consdb/docs") }
+        let dom = try await renderedDOM("/consdb/docs")
         #expect(dom.contains("swagger-ui"), "\(dom.prefix(2000))")
         // Each operation is a block `<div class="opblock opblock-<method> ..." id="operations-<tag>-<operationId>">`.
         var rendered = Set<String>()
@@ -159,13 +161,8 @@ struct DocsPagesTests {
 
     @Test("Redoc renders in Chromium and lists every operation of the OpenAPI document")
     func redocInBrowser() async throws {
-        let directory = try await installedAssets()
         let operations = try DocumentedOperation.all()
-        var setup = APISetup()
-        setup.fixtures = false
-        setup.testing = .live
-        setup.configuration.docsAssetsDirectory = directory
-        let dom = try await withAPI(setup) { api in try await renderedDOM(api, "/consdb/redoc") }
+        let dom = try await renderedDOM("/consdb/redoc")
         // Each operation is a section `data-section-id="tag/<tag>/operation/<operationId>"`.
         for operation in operations {
             #expect(dom.contains(#"data-section-id="tag/\#(operation.tag)/operation/\#(operation.operationID)""#), "not rendered: \(operation)")
