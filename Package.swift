@@ -40,7 +40,8 @@ let package = Package(
             ]
         ),
         .target(name: "Avro"),
-        .target(name: "Astrometry"),
+        .target(name: "TimeScales"),
+        .target(name: "Astrometry", dependencies: ["TimeScales"]),
         .target(
             name: "EFD",
             dependencies: ["Felis", .product(name: "Yams", package: "Yams")]
@@ -52,7 +53,8 @@ let package = Package(
         .target(
             name: "Ingest",
             dependencies: [
-                "Postgres", "Felis", "Kafka", "Avro", "Fetch", "HeaderFile", "Astrometry", "EFD", "InfluxDB",
+                "Postgres", "Felis", "FelisCatalog", "Kafka", "Avro", "Fetch", "HeaderFile", "Astrometry", "TimeScales", "EFD",
+                "InfluxDB",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -80,7 +82,7 @@ let package = Package(
         ),
         .target(
             name: "InfluxDB",
-            dependencies: ["Fetch", "EFD", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Fetch", "TimeScales", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "Postgres",
@@ -89,18 +91,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The Felis model, loader, checks and DDL planning: pure, no database.
         .target(
             name: "Felis",
-            dependencies: [
-                "Postgres",
-                .product(name: "Yams", package: "Yams"),
-            ]
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        // Felis against a live database: the catalog reader, the schema applier, the reader role.
+        .target(
+            name: "FelisCatalog",
+            dependencies: ["Felis", "Postgres"]
         ),
         .target(
             name: "API",
             dependencies: [
                 "Postgres",
                 "Felis",
+                "FelisCatalog",
+                "TimeScales",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -115,6 +122,8 @@ let package = Package(
                 "InfluxDB",
                 "Postgres",
                 "Felis",
+                "FelisCatalog",
+                "TimeScales",
                 "API",
                 "Ingest",
                 "EFD",
@@ -133,18 +142,18 @@ let package = Package(
         ),
         .executableTarget(
             name: "HinfoBench",
-            dependencies: ["Ingest", "HeaderFile", "Felis", "Postgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Ingest", "HeaderFile", "Felis", "FelisCatalog", "Postgres", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/HinfoBench"
         ),
         .executableTarget(
             name: "EFDBench",
-            dependencies: ["EFD", "Avro"],
+            dependencies: ["EFD", "Avro", "TimeScales"],
             path: "Benchmarks/EFDBench"
         ),
         .executableTarget(
             name: "EFDStreamBench",
             dependencies: [
-                "Ingest", "EFD", "Kafka", "Avro", "Felis", "Postgres", "DevServices", "Astrometry",
+                "Ingest", "EFD", "Kafka", "Avro", "Felis", "FelisCatalog", "Postgres", "DevServices", "TimeScales",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/EFDStreamBench"
@@ -152,7 +161,7 @@ let package = Package(
         .executableTarget(
             name: "EFDBatchBench",
             dependencies: [
-                "Ingest", "EFD", "InfluxDB", "Felis", "Postgres", "Astrometry",
+                "Ingest", "EFD", "InfluxDB", "Felis", "FelisCatalog", "Postgres", "TimeScales",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/EFDBatchBench"
@@ -162,12 +171,16 @@ let package = Package(
             dependencies: ["Postgres", "InfluxDB"]
         ),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
+        .testTarget(name: "TimeScalesTests", dependencies: ["TimeScales"]),
         .testTarget(name: "AstrometryTests", dependencies: ["Astrometry"]),
-        .testTarget(name: "EFDTests", dependencies: ["EFD", "Felis", "Postgres", "TestSupport"]),
+        .testTarget(name: "EFDTests", dependencies: ["EFD", "Felis", "FelisCatalog", "Postgres", "TestSupport"]),
         .testTarget(name: "HeaderFileTests", dependencies: ["HeaderFile", "TestSupport"]),
         .testTarget(
             name: "IngestTests",
-            dependencies: ["Ingest", "DevServices", "HeaderFile", "Astrometry", "Kafka", "Avro", "Fetch", "Felis", "Postgres", "EFD", "InfluxDB", "TestSupport"]
+            dependencies: [
+                "Ingest", "DevServices", "HeaderFile", "Astrometry", "TimeScales", "Kafka", "Avro", "Fetch", "Felis", "FelisCatalog", "Postgres",
+                "EFD", "InfluxDB", "TestSupport",
+            ]
         ),
         .testTarget(name: "DevServicesTests", dependencies: ["DevServices", "Avro", "Ingest", "Fetch", "TestSupport"]),
         .testTarget(name: "CommandTests", dependencies: ["consdb", "TestSupport"]),
@@ -181,12 +194,13 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "InfluxDBTests", dependencies: ["InfluxDB", "EFD", "Fetch", "TestSupport"]),
-        .testTarget(name: "FelisTests", dependencies: ["Felis", "Postgres", "TestSupport"]),
+        // Ingest: the reads fill EFD topic buffers, which are InfluxRowTargets there.
+        .testTarget(name: "InfluxDBTests", dependencies: ["InfluxDB", "EFD", "Ingest", "TimeScales", "Fetch", "TestSupport"]),
+        .testTarget(name: "FelisTests", dependencies: ["Felis", "FelisCatalog", "Postgres", "TestSupport"]),
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Felis", "Postgres", "TestSupport",
+                "API", "Felis", "FelisCatalog", "TimeScales", "Postgres", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]

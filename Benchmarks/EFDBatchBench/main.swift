@@ -14,15 +14,16 @@
 //      split (InfluxDB answering, parsing, summarizing, writing), the CPU each process used, and this
 //      process's VmRSS sampled every 0.5 s;
 //   4. checks: rows in exposure_efd and visit1_efd, and a few values against the generator's own numbers.
-import Astrometry
 import EFD
 import Felis
+import FelisCatalog
 import Foundation
 import InfluxDB
 import Ingest
 import Logging
 import Postgres
 import Synchronization
+import TimeScales
 
 // MARK: - Arguments
 
@@ -76,10 +77,6 @@ func grouped(_ value: Int) -> String {
         out.append(c)
     }
     return (value < 0 ? "-" : "") + String(out.reversed())
-}
-
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
 func median(_ values: [Double]) -> Double {
@@ -365,28 +362,28 @@ func run(_ options: Options) async throws {
             inFlight += 1
             if clock.now - lastNote > .seconds(30) {
                 lastNote = clock.now
-                let elapsed = seconds(clock.now - loadStarted)
+                let elapsed = (clock.now - loadStarted).seconds
                 note("load: \(chunk + 1)/\(chunkCount) chunks, \(fmt(Double(loadedBytes) / 1048576, 0)) MiB written in \(fmt(elapsed, 0)) s " +
                      "(\(fmt(Double(loadedBytes) / 1048576 / elapsed, 1)) MiB/s); ETA \(fmt(elapsed / Double(chunk + 1) * Double(chunkCount - chunk - 1), 0)) s")
             }
         }
         while let bytes = try await group.next() { loadedBytes += bytes }
     }
-    let loadSeconds = seconds(clock.now - loadStarted)
+    let loadSeconds = (clock.now - loadStarted).seconds
     let afterLoad = memoryStatus()
     let rows = night.samples * options.topics
     say("wrote \(grouped(rows)) rows (\(fmt(Double(loadedBytes) / 1048576, 0)) MiB of line protocol) in \(fmt(loadSeconds, 1)) s: " +
         "\(grouped(Int(Double(rows) / loadSeconds))) rows/s, \(grouped(Int(Double(rows * options.fields) / loadSeconds))) values/s, " +
         "\(fmt(Double(loadedBytes) / 1048576 / loadSeconds, 1)) MiB/s; \(chunkCount) POSTs of \(fmt(options.chunkMinutes, 1)) min of EFD time " +
         "(~\(fmt(Double(loadedBytes) / Double(chunkCount) / 1048576, 1)) MiB), \(options.loadWriters) in flight, \(retries.value.withLock { $0 }) retried; " +
-        "generating took \(fmt(seconds(generating), 1)) s of it")
+        "generating took \(fmt(generating.seconds, 1)) s of it")
     say("bench process while loading: VmRSS \(mib(baselineBeforeLoad.rss)) before, \(mib(afterLoad.rss)) after, VmHWM \(mib(afterLoad.hwm))")
     // Let influxd finish its snapshots and compactions, so they do not run during the drain.
     if options.influxPID != 0, let first = cpuSeconds(options.influxPID) {
         let settleStarted = clock.now
         var previous = first
         var idle = false
-        while seconds(clock.now - settleStarted) < options.settleSeconds {
+        while (clock.now - settleStarted).seconds < options.settleSeconds {
             try await Task.sleep(for: .seconds(2))
             guard let current = cpuSeconds(options.influxPID) else { break }
             defer { previous = current }
@@ -395,7 +392,7 @@ func run(_ options: Options) async throws {
                 break
             }
         }
-        say("influxd \(idle ? "went idle" : "still busy") \(fmt(seconds(clock.now - settleStarted), 0)) s after the load" +
+        say("influxd \(idle ? "went idle" : "still busy") \(fmt((clock.now - settleStarted).seconds, 0)) s after the load" +
             (idle ? "" : " (waited at most \(fmt(options.settleSeconds, 0)) s; compactions may overlap the run)"))
     }
     if !options.influxDirectory.isEmpty {
@@ -429,7 +426,7 @@ func run(_ options: Options) async throws {
         """)).rows.first?.first ?? nil
     let spacing = exposureList.count > 1 ? exposureList[1].begin - exposureList[0].begin : 0
     say("cdb_latiss (\(options.felisPath)) and efd_latiss (exposure_efd: \(efdColumns ?? "?") columns) applied, \(exposureList.count) exposures " +
-        "copied, one every \(fmt(spacing, 1)) s, in \(fmt(seconds(clock.now - setupStarted), 1)) s")
+        "copied, one every \(fmt(spacing, 1)) s, in \(fmt((clock.now - setupStarted).seconds, 1)) s")
 
     let queue = BatchTaskQueue(pool: pool, worker: "efd-batch-bench")
     try await queue.create()
@@ -448,11 +445,11 @@ func run(_ options: Options) async throws {
             var buffer = TopicBuffer(fields: (0..<options.fields).map(fieldName))
             let started = clock.now
             last = try await influx.read(topic: topicName(7), fields: buffer.fieldNames, from: middle, through: middle + 300, into: &buffer)
-            walls.append(seconds(clock.now - started))
+            walls.append((clock.now - started).seconds)
         }
         say("\(topicName(7)) [\(utcText(middle)), +5 min]: \(grouped(last.rows)) rows, \(fmt(Double(last.bytes) / 1024, 0)) KiB of JSON in " +
             "\(last.chunks) chunk\(last.chunks == 1 ? "" : "s"); wall per query \(walls.map { fmt($0 * 1000, 1) }.joined(separator: ", ")) ms " +
-            "(median \(fmt(median(walls) * 1000, 1)) ms); last one: waiting \(fmt(seconds(last.waiting) * 1000, 1)) ms, parsing \(fmt(seconds(last.parsing) * 1000, 1)) ms")
+            "(median \(fmt(median(walls) * 1000, 1)) ms); last one: waiting \(fmt(last.waiting.seconds * 1000, 1)) ms, parsing \(fmt(last.parsing.seconds * 1000, 1)) ms")
         say("the run asks \(options.topics) such queries per task (one per topic over the span of the task's windows)")
     }
     say("")
@@ -471,7 +468,7 @@ func run(_ options: Options) async throws {
         var lastNote = clock.now
         while !sampler.stopFlag.withLock({ $0 }) {
             let rss = memoryStatus().rss
-            let elapsed = seconds(clock.now - drainStarted)
+            let elapsed = (clock.now - drainStarted).seconds
             sampler.samples.withLock { $0.append((elapsed, rss)) }
             if clock.now - lastNote >= .seconds(30) {
                 lastNote = clock.now
@@ -481,17 +478,17 @@ func run(_ options: Options) async throws {
         }
     }
     let report = try await worker.drain(progress: progress)
-    let wall = seconds(clock.now - drainStarted)
+    let wall = (clock.now - drainStarted).seconds
     sampler.stopFlag.withLock { $0 = true }
     await sampling.value
     let cpuAfter = (own: cpuSeconds(-1), influx: cpuSeconds(options.influxPID), postgres: cpuSeconds(options.postgresPID, children: true))
     let afterDrain = memoryStatus()
     let states = try await queue.counts(instrument: "latiss")
 
-    let waiting = seconds(report.history.waiting)
-    let parsing = seconds(report.history.parsing)
-    let summarizing = seconds(report.summarizing)
-    let writing = seconds(report.writing)
+    let waiting = report.history.waiting.seconds
+    let parsing = report.history.parsing.seconds
+    let summarizing = report.summarizing.seconds
+    let writing = report.writing.seconds
     let ours = parsing + summarizing + writing
     let other = wall - waiting - ours
     let queries = report.tasksDone * options.topics
@@ -607,7 +604,7 @@ func run(_ options: Options) async throws {
         for _ in 0..<repeats {
             try await pool.withTransaction { connection in try await writer.write(summary, for: window, on: connection) }
         }
-        let each = seconds(clock.now - started) / Double(repeats)
+        let each = (clock.now - started).seconds / Double(repeats)
         func per(_ before: Double?, _ after: Double?) -> String {
             guard let before, let after else { return "n/a" }
             return "\(fmt((after - before) / Double(repeats) * 1000, 1)) ms"

@@ -10,6 +10,7 @@
 import Avro
 import EFD
 import Foundation
+import TimeScales
 
 // MARK: - Arguments
 
@@ -33,9 +34,6 @@ let referenceConfig = argument("--efd-config", default: "../shared/reference/efd
 let referenceRuns = Int(argument("--reference-runs", default: "21"))!
 
 let clock = ContinuousClock()
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
-}
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
     return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
@@ -162,7 +160,7 @@ if parts.contains("ingest") {
                 output.append(contentsOf: values[1...])
                 try buffer.append(time: time, values: output)
             }
-            passes.append(seconds(clock.now - start))
+            passes.append((clock.now - start).seconds)
             precondition(buffer.count == messages.count)
             checksum += buffer.value(at: buffer.count - 1, field: columns.count - 1)
         }
@@ -251,7 +249,7 @@ if parts.contains("engine") {
         }
         buffers[topic] = buffer
     }
-    let generationSeconds = seconds(clock.now - generationStart)
+    let generationSeconds = (clock.now - generationStart).seconds
     print("generated in \(fmt(generationSeconds, 1)) s; resident memory \(fmt(residentGiB(), 2)) GiB")
 
     // Exposures: 30 s each, spread evenly over the night (a minute of margin at each end).
@@ -280,7 +278,7 @@ if parts.contains("engine") {
                     }
                 }
             }
-            passes.append(seconds(clock.now - start))
+            passes.append((clock.now - start).seconds)
         }
         precondition(checksum.isFinite)
         return (median(passes), passes, nonNull)
@@ -364,7 +362,7 @@ if parts.contains("reference") {
         for _ in 0..<referenceRuns {
             let start = clock.now
             summary = engine.summarize(window, kind: kind, buffers: buffers, scratch: &scratch)
-            times.append(seconds(clock.now - start))
+            times.append((clock.now - start).seconds)
         }
         let nonNull = summary.columns.filter { $0.value != nil }.count
         let unpivotedNonNull = summary.unpivoted.filter { $0.value != nil }.count

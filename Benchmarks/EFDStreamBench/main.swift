@@ -16,17 +16,18 @@
 //            5 ms), and (b) from the exposure's end to the row visible; and the worker's own histograms.
 //
 // Run memory before latency (or in separate processes, as the script does): VmHWM is per process.
-import Astrometry
 import Avro
 import DevServices
 import EFD
 import Felis
+import FelisCatalog
 import Foundation
 import Ingest
 import Kafka
 import Logging
 import Postgres
 import Synchronization
+import TimeScales
 
 // MARK: - Arguments
 
@@ -333,7 +334,7 @@ func runMemory(_ options: Options) async throws {
     let baseline = memoryStatus()
     say("baseline (worker running, nothing fed): VmRSS \(mib(baseline.rss)), VmHWM \(mib(baseline.hwm))")
 
-    let horizons = seconds(settings.discoveryHorizon) + seconds(settings.reopenHorizon)
+    let horizons = settings.discoveryHorizon.seconds + settings.reopenHorizon.seconds
     let span = lookBackHours * 3600 + horizons
     let end = wallNow() - 1
     let start = end - span
@@ -392,7 +393,7 @@ func runMemory(_ options: Options) async throws {
     await worker.consumer.close()
 
     say("fed: \(grouped(sent)) messages (\(fmt(Double(bytes.reduce(0, +)) / 1048576, 1)) MiB of Avro frames) in " +
-        "\(fmt(seconds(sentAt - feedStarted), 1)) s; worker caught up \(fmt(seconds(caughtUp - sentAt), 2)) s after the last send; " +
+        "\(fmt((sentAt - feedStarted).seconds, 1)) s; worker caught up \(fmt((caughtUp - sentAt).seconds, 2)) s after the last send; " +
         "at most \(grouped(maxUnconsumed)) messages sent but not yet ingested")
     say("worker: consdb_efd_messages \(grouped(messages)) (sent \(grouped(sent))), consdb_efd_samples \(grouped(samples)) " +
         "(expected \(grouped(expectedSamples)) = messages x fields the engine reads per topic), rejected \(rejected)")
@@ -404,10 +405,6 @@ func runMemory(_ options: Options) async throws {
     say("  (in-process, so this includes the mock broker's logs: at most min(bytes sent, 4 MiB) per partition = \(mib(brokerBound / 1024)) here, " +
         "and the producer and the test registry)")
     await rig.close()
-}
-
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
 
@@ -501,7 +498,7 @@ func runLatency(_ options: Options) async throws {
     while visibility.seen.withLock({ seen in exposures.contains { seen[$0.id] == nil } }), ContinuousClock.now < deadline {
         try await Task.sleep(for: .milliseconds(50))
     }
-    let sequenceSeconds = seconds(ContinuousClock.now - started)
+    let sequenceSeconds = (ContinuousClock.now - started).seconds
     visibility.stopFlag.withLock { $0 = true }
     timeline.stopFlag.withLock { $0 = true }
     let polls = try await polling.value
@@ -563,7 +560,7 @@ for part in options.parts {
         FileHandle.standardError.write(Data("efd-stream-bench: unknown part \(part)\n".utf8))
         exit(2)
     }
-    say("(\(part): \(fmt(seconds(ContinuousClock.now - partStart), 0)) s wall)")
+    say("(\(part): \(fmt((ContinuousClock.now - partStart).seconds, 0)) s wall)")
     say("")
 }
-say("total wall time \(fmt(seconds(ContinuousClock.now - benchStart), 0)) s")
+say("total wall time \(fmt((ContinuousClock.now - benchStart).seconds, 0)) s")

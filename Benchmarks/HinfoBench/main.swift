@@ -3,6 +3,7 @@
 // throwaway database.
 import Dispatch
 import Felis
+import FelisCatalog
 import Foundation
 import HeaderFile
 import Ingest

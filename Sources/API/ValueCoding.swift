@@ -1,5 +1,6 @@
 import Felis
 import Postgres
+import TimeScales
 
 /// Conversions between JSON values in requests and responses and PostgreSQL's text form, by column type.
 enum ValueCoding {
@@ -42,7 +43,7 @@ enum ValueCoding {
             default: throw reject("float")
             }
         case PostgresType.timestamp:
-            guard case .string(let text) = value, let normalized = TAITimestamp.normalize(text) else {
+            guard case .string(let text) = value, let normalized = TimestampText.normalize(text) else {
                 throw APIError.badBody(
                     "Column \(column.name) takes an ISO-8601 TAI timestamp without time zone, e.g. 2024-08-01T17:20:53.970",
                     value: value
@@ -101,69 +102,11 @@ enum ValueCoding {
             // NaN and infinities have no JSON number form.
             return ["NaN", "Infinity", "-Infinity"].contains(text) ? .null : .number(text)
         case PostgresType.timestamp, PostgresType.timestamptz:
-            return .string(TAITimestamp.iso(fromPostgres: text))
+            return .string(TimestampText.iso(fromPostgres: text))
         case PostgresType.json, PostgresType.jsonb:
             return (try? JSONValue.parse(text)) ?? .string(text)
         default:
             return .string(text)
         }
-    }
-}
-
-/// ISO-8601 timestamps as ConsDB stores them: TAI, no time zone, up to microseconds.
-enum TAITimestamp {
-    /// Checks `YYYY-MM-DDTHH:MM:SS[.fraction]` (a space is accepted for `T`) and returns it in the form
-    /// PostgreSQL parses, or `nil` when the text is not such a timestamp. A zone suffix is refused: ConsDB
-    /// times are TAI, and a `Z` or offset would say UTC or local time.
-    static func normalize(_ text: String) -> String? {
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 19, bytes.count <= 29 else { return nil }
-        func digits(_ range: Range<Int>) -> Int? {
-            var value = 0
-            for index in range {
-                guard index < bytes.count, (48...57).contains(bytes[index]) else { return nil }
-                value = value * 10 + Int(bytes[index] - 48)
-            }
-            return value
-        }
-        guard let year = digits(0..<4), bytes[4] == UInt8(ascii: "-"),
-              let month = digits(5..<7), bytes[7] == UInt8(ascii: "-"),
-              let day = digits(8..<10), bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " "),
-              let hour = digits(11..<13), bytes[13] == UInt8(ascii: ":"),
-              let minute = digits(14..<16), bytes[16] == UInt8(ascii: ":"),
-              let second = digits(17..<19)
-        else { return nil }
-        guard year >= 1, (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60 else { return nil }
-        if bytes.count > 19 {
-            guard bytes[19] == UInt8(ascii: "."), bytes.count > 20, digits(20..<bytes.count) != nil else { return nil }
-        }
-        var normalized = text
-        if bytes[10] == UInt8(ascii: " ") {
-            normalized = String(text.prefix(10)) + "T" + String(text.dropFirst(11))
-        }
-        return normalized
-    }
-
-    /// PostgreSQL prints `2024-05-28 22:19:04.8475`; the API answers `2024-05-28T22:19:04.847500`, as the
-    /// reference does (Python's isoformat: six fraction digits when there is a fraction).
-    static func iso(fromPostgres text: String) -> String {
-        guard text.count >= 19, text.utf8[text.utf8.index(text.utf8.startIndex, offsetBy: 10)] == UInt8(ascii: " ") else {
-            return text  // infinity, BC dates: leave as PostgreSQL wrote them
-        }
-        var result = String(text.prefix(10)) + "T"
-        var rest = Substring(text.dropFirst(11))
-        var zone = ""
-        if let zoneStart = rest.dropFirst(8).firstIndex(where: { $0 == "+" || $0 == "-" }) {
-            zone = String(rest[zoneStart...])
-            rest = rest[..<zoneStart]
-            if zone.count == 3 { zone += ":00" }
-        }
-        if let dot = rest.firstIndex(of: ".") {
-            let fraction = rest[rest.index(after: dot)...]
-            result += rest[..<dot] + "." + fraction + String(repeating: "0", count: max(0, 6 - fraction.count))
-        } else {
-            result += rest
-        }
-        return result + zone
     }
 }

@@ -7,7 +7,7 @@ import Foundation
 ///
 /// The reduction, from the published IAU 2006/2000 models (IERS Conventions 2010, ch. 5):
 ///
-/// 1. Time: TT = TAI + 32.184 s; UT1 ≈ UTC from `LeapSeconds` (DUT1 ignored, see below).
+/// 1. Time: TT = TAI + 32.184 s; UT1 ≈ UTC from `TimeScales.LeapSeconds` (DUT1 ignored, see below).
 /// 2. Aberration: the ICRS (barycentric) direction is aberrated, with the exact
 ///    relativistic formula, by the observer's barycentric velocity = Earth's orbital
 ///    velocity (low-precision Keplerian orbit, ≲ 0.03″) + the site's velocity from the

@@ -1,7 +1,7 @@
-// The Astrometry module: time scales and ICRS → observed horizontal coordinates.
+// The Astrometry module: ICRS → observed horizontal coordinates. Time scales (TAI, UTC, the
+// leap-second table) live in `TimeScales`; `Epoch` derives the models' TT and UT1 from them.
 //
 // Public entry points
-//   - `LeapSeconds`: the project's single TAI−UTC table and TAI ↔ UTC conversions.
 //   - `ObservingSite`: a geodetic site (Rubin: `ObservingSite.cerroPachon`).
 //   - `HorizontalPosition`: azimuth/altitude value type, with `mean` for mid-exposure values.
 //   - `ApparentPlace.horizontal(...)`: ICRS (RA, Dec) → observed azimuth/altitude without

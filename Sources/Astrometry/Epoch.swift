@@ -1,6 +1,7 @@
 // Time arguments of the astrometric models, derived from a TAI instant.
 
 import Foundation
+import TimeScales
 
 /// An instant expressed in the time scales the models need.
 ///

@@ -2,8 +2,8 @@
 ///
 /// The loader enforces these (and more) with line numbers; this repeats the ones DDL safety depends
 /// on, for models built or edited in code.
-enum FelisModelCheck {
-    static func check(_ schema: FelisSchema) throws {
+package enum FelisModelCheck {
+    package static func check(_ schema: FelisSchema) throws {
         try name(schema.name, what: "schema name", table: nil, column: nil)
         var tableNames: Set<String> = []
         for table in schema.tables {

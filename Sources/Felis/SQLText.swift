@@ -1,11 +1,10 @@
 import Foundation
-import Postgres
 
 /// The pieces of SQL text the DDL generator writes itself: checked names and quoted literals.
 ///
 /// DDL cannot take bind parameters, so every name and value that comes from a Felis file goes through
 /// here before it becomes statement text.
-enum SQLText {
+package enum SQLText {
     /// PostgreSQL truncates longer identifiers silently, which would make a re-apply look for an
     /// object under a name the server never stored.
     static let maximumIdentifierBytes = 63
@@ -20,20 +19,22 @@ enum SQLText {
         return nil
     }
 
-    /// A double-quoted identifier.
-    static func identifier(_ name: String) -> String {
-        SQL.quoteIdentifier(name)
+    /// A double-quoted identifier, embedded quotes doubled, as PostgreSQL's `quote_ident` writes any
+    /// name. The same rule as `Postgres.SQL.quoteIdentifier`, written here because this module holds
+    /// no database code (it must not link libpq).
+    package static func identifier(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     /// `"schema"."name"`.
-    static func qualified(_ schema: String, _ name: String) -> String {
-        SQL.quoteIdentifier(schema) + "." + SQL.quoteIdentifier(name)
+    package static func qualified(_ schema: String, _ name: String) -> String {
+        identifier(schema) + "." + identifier(name)
     }
 
     /// A string literal that means the same whatever `standard_conforming_strings` is set to: plain
     /// `'...'` unless the text has a backslash, then the escape form `E'...'`.
     /// PostgreSQL text cannot hold NUL, so it is dropped rather than cutting the literal short.
-    static func literal(_ value: String) -> String {
+    package static func literal(_ value: String) -> String {
         let clean = value.contains("\u{0}") ? value.replacingOccurrences(of: "\u{0}", with: "") : value
         let quoted = clean.replacingOccurrences(of: "'", with: "''")
         if quoted.contains("\\") {

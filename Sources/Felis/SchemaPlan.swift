@@ -6,7 +6,7 @@ public struct SchemaPlan: Sendable, Equatable {
     public var statements: [String]
     /// Differences the plan leaves alone (type changes, extra columns, ...) and compromises it made.
     public var warnings: [SchemaWarning]
-    /// What the reader role (see ``ReaderRole``) was given, or would be in a dry run: run after
+    /// What the reader role (see `FelisCatalog.ReaderRole`) was given, or would be in a dry run: run after
     /// ``statements`` in the same transaction. Empty when no reader role was asked for or it had everything.
     public var grants: [String]
 

@@ -1,7 +1,7 @@
 /// Plans the DDL that brings a live schema in line with a Felis file, without ever dropping data.
 ///
-/// Planning is pure: it compares a ``FelisSchema`` with what ``Catalog/load(schema:on:)`` read and
-/// returns statements; ``SchemaApplier`` runs them. A missing schema is created whole; an existing one
+/// Planning is pure: it compares a ``FelisSchema`` with what `FelisCatalog.Catalog.load(schema:on:)` read and
+/// returns statements; `FelisCatalog.SchemaApplier` runs them. A missing schema is created whole; an existing one
 /// only gains what it lacks (tables, columns, constraints, indexes, views, comments). Anything that would
 /// need a destructive or risky change (a column type, an extra column, a different key) is reported as a
 /// warning and left alone. Planning an unchanged file against its own result gives no statements.

@@ -1,11 +1,10 @@
 import Foundation
-import EFD
 import Fetch
 import Logging
 
 /// What one read cost.
 public struct InfluxReadStats: Sendable, Hashable {
-    /// Rows appended to the buffer.
+    /// Rows appended to the target.
     public var rows = 0
     /// Body bytes received.
     public var bytes = 0
@@ -43,7 +42,7 @@ public struct InfluxFieldKey: Sendable, Hashable {
 }
 
 /// A thin, strict client for the EFD's InfluxDB 1.x HTTP API: reads telemetry history straight into
-/// the summarization engine's `TopicBuffer`s, and writes line protocol (tests, the demo).
+/// an ``InfluxRowTarget`` (the EFD batch's topic buffers), and writes line protocol (tests, the demo).
 ///
 /// Reads ask for `epoch=ns` and `chunked=true`, and parse each chunk as it arrives (memory stays at
 /// one chunk plus the rows themselves). The client does not retry: an ``InfluxError`` says whether
@@ -64,10 +63,12 @@ public struct InfluxClient: Sendable {
     // MARK: Reading telemetry
 
     /// Reads `fields` of `topic` for the samples whose time (as ``InfluxTime/seconds(nanoseconds:)``)
-    /// lies in `[from, through]` (UTC unix seconds, both ends included, as `TopicBuffer.range`), and
+    /// lies in `[from, through]` (UTC unix seconds, both ends included, as an EFD `TopicBuffer.range`), and
     /// appends them to `buffer`, whose columns are matched to the answer's by name (`buffer.fieldNames`;
     /// a field the answer lacks, or a null, is NaN; see ``read(topic:fields:fromNanoseconds:throughNanoseconds:into:)``).
-    public func read(topic: String, fields: [String], from: Double, through: Double, into buffer: inout TopicBuffer) async throws(InfluxError) -> InfluxReadStats {
+    public func read<Target: InfluxRowTarget>(
+        topic: String, fields: [String], from: Double, through: Double, into buffer: inout Target
+    ) async throws(InfluxError) -> InfluxReadStats {
         try InfluxQL.checkTopic(topic)
         try checkFields(fields, in: buffer)
         guard !from.isNaN, !through.isNaN else { throw InfluxError(.invalidRequest, "a time bound is NaN") }
@@ -85,7 +86,9 @@ public struct InfluxClient: Sendable {
     /// topic that does not exist, or a range without data, appends nothing and is not an error.
     /// Every field of `fields` must be one of `buffer.fieldNames` (a buffer field not in `fields` stays
     /// NaN). On error the buffer may already hold part of the answer: discard it before retrying.
-    public func read(topic: String, fields: [String], fromNanoseconds: Int64, throughNanoseconds: Int64, into buffer: inout TopicBuffer) async throws(InfluxError) -> InfluxReadStats {
+    public func read<Target: InfluxRowTarget>(
+        topic: String, fields: [String], fromNanoseconds: Int64, throughNanoseconds: Int64, into buffer: inout Target
+    ) async throws(InfluxError) -> InfluxReadStats {
         try InfluxQL.checkTopic(topic)
         try checkFields(fields, in: buffer)
         guard fromNanoseconds <= throughNanoseconds else { return InfluxReadStats() }
@@ -97,9 +100,9 @@ public struct InfluxClient: Sendable {
     /// `GROUP BY time(interval)`, the reference's `pre_aggregate_interval`) for the samples in
     /// `[from, through]`, and appends one row per bucket at the bucket's start time; buckets without
     /// data are skipped. The first bucket may start before `from`.
-    public func read(
+    public func read<Target: InfluxRowTarget>(
         topic: String, fields: [String], from: Double, through: Double,
-        groupBy interval: Duration, statistic: InfluxStatistic, into buffer: inout TopicBuffer
+        groupBy interval: Duration, statistic: InfluxStatistic, into buffer: inout Target
     ) async throws(InfluxError) -> InfluxReadStats {
         try InfluxQL.checkTopic(topic)
         try checkFields(fields, in: buffer)
@@ -117,9 +120,10 @@ public struct InfluxClient: Sendable {
         return try await readRows(query, into: &buffer, skipsEmptyRows: true)
     }
 
-    private func checkFields(_ fields: [String], in buffer: TopicBuffer) throws(InfluxError) {
+    private func checkFields(_ fields: [String], in buffer: some InfluxRowTarget) throws(InfluxError) {
         try InfluxQL.checkFields(fields)
-        for field in fields where buffer.column(named: field) == nil {
+        let columns = Set(buffer.fieldNames)
+        for field in fields where !columns.contains(field) {
             throw InfluxError(.invalidRequest, "field \"\(field.prefix(100))\" is not a column of the buffer")
         }
     }
@@ -128,16 +132,16 @@ public struct InfluxClient: Sendable {
         InfluxQL.measurement(database: settings.database, retentionPolicy: settings.retentionPolicy, topic: topic)
     }
 
-    private func readRows(_ query: String, into buffer: inout TopicBuffer, skipsEmptyRows: Bool) async throws(InfluxError) -> InfluxReadStats {
+    private func readRows<Target: InfluxRowTarget>(_ query: String, into buffer: inout Target, skipsEmptyRows: Bool) async throws(InfluxError) -> InfluxReadStats {
         // Move the buffer into the parser (a copy would duplicate every column on the first append)
         // and back afterwards, whatever happens.
-        var moved = TopicBuffer(fields: [])
+        var moved = Target()
         swap(&moved, &buffer)
-        let sink = TopicBufferSink(buffer: consume moved, skipsEmptyRows: skipsEmptyRows)
+        let sink = RowTargetSink(target: consume moved, skipsEmptyRows: skipsEmptyRows)
         let consumer = StreamingParser(ChunkedResponseReader(sink: sink, maximumChunkBytes: settings.maximumChunkBytes))
         let started = ContinuousClock.now
         let outcome = await stream(query, to: consumer)
-        swap(&buffer, &consumer.reader.sink.buffer)
+        swap(&buffer, &consumer.reader.sink.target)
         var stats = InfluxReadStats()
         stats.rows = consumer.reader.sink.rows
         stats.bytes = consumer.reader.bytes

@@ -1,4 +1,5 @@
 import Foundation
+import TimeScales
 
 /// Building InfluxQL statements safely: identifiers quoted by one function, topics validated, times
 /// written as RFC 3339 literals.
@@ -64,7 +65,7 @@ public enum InfluxQL {
 
     /// `time >= '…Z' AND time <= '…Z'`, both ends included.
     static func timeCondition(from: Int64, through: Int64) -> String {
-        "time >= '\(InfluxTime.rfc3339(nanoseconds: from))' AND time <= '\(InfluxTime.rfc3339(nanoseconds: through))'"
+        "time >= '\(TimestampText.rfc3339(nanoseconds: from))' AND time <= '\(TimestampText.rfc3339(nanoseconds: through))'"
     }
 
     /// The fields in order, each once.

@@ -1,7 +1,7 @@
 // InfluxDB's time index (nanoseconds since the unix epoch, UTC) and the engine's (Double seconds).
 
 /// Conversions between InfluxDB's integer nanoseconds and the `Double` UTC unix seconds that
-/// `EFD.TopicBuffer` and the summarization engine use.
+/// the EFD's topic buffers and summarization engine use.
 public enum InfluxTime {
     /// The earliest time InfluxDB stores (1677-09-21), in nanoseconds.
     public static let minNanoseconds: Int64 = Int64.min + 2
@@ -79,47 +79,5 @@ public enum InfluxTime {
         let whole = seconds.rounded(.down)
         let fraction = seconds - whole  // exact: `whole` and `seconds` share their binade or nearly
         return Int64(whole) * 1_000_000_000 + Int64((fraction * 1e9).rounded())
-    }
-
-    /// RFC 3339 in UTC with nine fractional digits, e.g. `2023-11-14T22:13:20.123456789Z`, as
-    /// InfluxQL time literals are written.
-    public static func rfc3339(nanoseconds: Int64) -> String {
-        var seconds = nanoseconds / 1_000_000_000
-        var fraction = nanoseconds % 1_000_000_000
-        if fraction < 0 {
-            seconds -= 1
-            fraction += 1_000_000_000
-        }
-        var days = seconds / 86_400
-        var secondOfDay = seconds % 86_400
-        if secondOfDay < 0 {
-            days -= 1
-            secondOfDay += 86_400
-        }
-        let (year, month, day) = civilDate(daysSinceEpoch: days)
-        var text = ""
-        text.reserveCapacity(30)
-        text += padded(year, 4) + "-" + padded(month, 2) + "-" + padded(day, 2)
-        text += "T" + padded(secondOfDay / 3600, 2) + ":" + padded(secondOfDay / 60 % 60, 2) + ":" + padded(secondOfDay % 60, 2)
-        text += "." + padded(fraction, 9) + "Z"
-        return text
-    }
-
-    /// Proleptic Gregorian date of a day count (Howard Hinnant's `civil_from_days`).
-    static func civilDate(daysSinceEpoch days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    private static func padded(_ value: Int64, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 }

@@ -1,37 +1,65 @@
-import EFD
-
-/// Appends the rows of an answer to a `TopicBuffer`, mapping columns to the buffer's fields by name.
+/// Appends the rows of an answer to an ``InfluxRowTarget``, mapping columns to the target's fields by name.
 ///
 /// Values: numbers as they are (integers included), `true` → 1, `false` → 0, `null` and strings → NaN
-/// (a string field has no numeric summary; NaN keeps the row's other fields). A buffer field the
+/// (a string field has no numeric summary; NaN keeps the row's other fields). A target field the
 /// answer has no column for stays NaN. The `time` column is required and must be integer
 /// nanoseconds (`epoch=ns`).
-struct TopicBufferSink: SeriesSink {
-    var buffer: TopicBuffer
+struct RowTargetSink<Target: InfluxRowTarget>: SeriesSink {
     /// Skip rows whose values are all null (empty `GROUP BY time()` buckets).
     let skipsEmptyRows: Bool
     private(set) var rows = 0
+    private var current: NumericRow
+    var target: Target
 
-    /// Per answer column: the buffer field it fills, `timeColumn`, or `ignored`.
+    init(target: Target, skipsEmptyRows: Bool) {
+        self.skipsEmptyRows = skipsEmptyRows
+        current = NumericRow(fieldNames: target.fieldNames)
+        self.target = target
+    }
+
+    mutating func beginSeries(name: String?, columns: [String]) throws(ResponseFailure) {
+        try current.beginSeries(name: name, columns: columns)
+    }
+
+    mutating func row(_ scanner: inout JSONScanner) throws(ResponseFailure) {
+        let time = try current.read(&scanner)
+        if skipsEmptyRows && !current.hasValue { return }
+        let seconds = InfluxTime.seconds(nanoseconds: time)
+        do {
+            try current.values.withUnsafeBufferPointer { values in try target.append(time: seconds, values: values) }
+        } catch {
+            // Unreachable for the batch's buffers (the row has one value per field, the time is
+            // finite), but data never traps.
+            throw .malformed("the buffer refused a row: \(error)")
+        }
+        rows += 1
+    }
+}
+
+/// One values row of an answer as the target's fields: which answer column fills which field, and the
+/// row being read. Not generic, so the per-value loop is compiled once, for this type, whatever the target.
+struct NumericRow {
+    /// The row's values, one per target field (NaN for none).
+    private(set) var values: [Double]
+    /// Whether the row read last had a value other than null (and NaN).
+    private(set) var hasValue = false
+    /// Per answer column: the target field it fills, `timeColumn`, or `ignored`.
     private var targets: [Int] = []
-    /// Buffer fields that repeat a name: (first field of the name, repeat), copied after each row.
+    /// Target fields that repeat a name: (first field of the name, repeat), copied after each row.
     private let repeats: [(Int, Int)]
     private let firstFieldOfName: [String: Int]
-    private var row: [Double]
     private static let timeColumn = -1
     private static let ignored = -2
 
-    init(buffer: TopicBuffer, skipsEmptyRows: Bool) {
-        self.buffer = buffer
-        self.skipsEmptyRows = skipsEmptyRows
+    init(fieldNames: [String]) {
         var first: [String: Int] = [:]
         var repeats: [(Int, Int)] = []
-        for (field, name) in buffer.fieldNames.enumerated() {
+        for (field, name) in fieldNames.enumerated() {
             if let earlier = first[name] { repeats.append((earlier, field)) } else { first[name] = field }
         }
         self.firstFieldOfName = first
         self.repeats = repeats
-        row = Array(repeating: .nan, count: buffer.fieldCount)
+        values = Array(repeating: .nan, count: fieldNames.count)
     }
 
     mutating func beginSeries(name: String?, columns: [String]) throws(ResponseFailure) {
@@ -52,11 +80,12 @@ struct TopicBufferSink: SeriesSink {
         guard sawTime else { throw .malformed("series \(name ?? "?") has no time column") }
     }
 
-    mutating func row(_ scanner: inout JSONScanner) throws(ResponseFailure) {
+    /// Reads one values row (the scanner is at its `[`) into ``values``; returns its time (nanoseconds).
+    mutating func read(_ scanner: inout JSONScanner) throws(ResponseFailure) -> Int64 {
         scanner.index += 1  // the row's '['
-        for field in row.indices { row[field] = .nan }
+        for field in values.indices { values[field] = .nan }
         var time: Int64 = 0
-        var anyValue = false
+        hasValue = false
         for (column, target) in targets.enumerated() {
             if column > 0 {
                 guard scanner.consume(UInt8(ascii: ",")) else {
@@ -80,8 +109,8 @@ struct TopicBufferSink: SeriesSink {
             case .string, .null: value = .nan
             }
             if target >= 0 {
-                row[target] = value
-                if !value.isNaN { anyValue = true }
+                values[target] = value
+                if !value.isNaN { hasValue = true }
             }
         }
         if !scanner.consume(UInt8(ascii: "]")) {
@@ -89,16 +118,8 @@ struct TopicBufferSink: SeriesSink {
                 ? .malformed("a row with more values than its \(targets.count) columns (byte \(scanner.index))")
                 : scanner.failure("expected ']' at the end of a row")
         }
-        if skipsEmptyRows && !anyValue { return }
-        for (first, repeated) in repeats { row[repeated] = row[first] }
-        let seconds = InfluxTime.seconds(nanoseconds: time)
-        do {
-            try row.withUnsafeBufferPointer { (values) throws(TopicBufferError) in try buffer.append(time: seconds, values: values) }
-        } catch {
-            // Unreachable (the row has one value per field, the time is finite), but data never traps.
-            throw .malformed("the buffer refused a row: \(error)")
-        }
-        rows += 1
+        for (first, repeated) in repeats { values[repeated] = values[first] }
+        return time
     }
 }
 

@@ -1,6 +1,7 @@
 import Astrometry
 import Foundation
 import HeaderFile
+import TimeScales
 
 /// One made-up observation, for the demo night, tests and benchmarks.
 public struct DemoObservation: Sendable {

@@ -1,7 +1,7 @@
-import Astrometry
 import Avro
 import EFD
 import Foundation
+import TimeScales
 
 /// Plausible telemetry for the topics of an EFD config, for the demo: each topic at a rate like the
 /// real one (mounts and accelerometers 50 Hz, hexapods every 5 s, weather 1 Hz), each field a slow

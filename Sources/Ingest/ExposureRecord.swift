@@ -1,5 +1,7 @@
 /// Everything `hinfo` derives from one header: the exposure row's values and one row per detector.
 /// Optional properties are nil when the header cannot fill them; they are written as NULL.
+import TimeScales
+
 public struct ExposureRecord: Sendable {
     public var instrument: Instrument
     public var controller: Controller?

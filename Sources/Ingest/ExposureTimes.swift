@@ -1,4 +1,4 @@
-import Astrometry
+import TimeScales
 
 /// When an exposure began and ended, and for how long the shutter was open, from the header's time
 /// keywords (the reference's `datetime_begin`, `datetime_end`, `exposure_time`, `dark_time`).

@@ -1,4 +1,5 @@
 import Felis
+import FelisCatalog
 import Postgres
 
 /// What to do when an exposure's row already exists.

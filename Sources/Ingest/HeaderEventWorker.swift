@@ -2,6 +2,7 @@ import Avro
 import Fetch
 import Kafka
 import Logging
+import TimeScales
 
 /// The `hinfo` settings that shape the event loop.
 public struct HeaderEventSettings: Sendable {

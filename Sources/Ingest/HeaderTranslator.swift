@@ -1,6 +1,7 @@
 import Astrometry
 import Foundation
 import HeaderFile
+import TimeScales
 
 /// Why a header cannot become rows: the keyword or section at fault and what is wrong with it.
 public struct HeaderMappingError: Error, Sendable, CustomStringConvertible, Equatable {

@@ -1,5 +1,5 @@
-import Astrometry
 import Avro
+import TimeScales
 
 /// HeaderService's `logevent_largeFileObjectAvailable`: a new header file is at `url`.
 public struct LargeFileAnnouncement: Sendable, Equatable {

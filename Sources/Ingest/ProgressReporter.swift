@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
+import TimeScales
 
 /// Reports progress of a long run: a bar with rate and ETA redrawn in place on a terminal, or one
 /// logfmt line every few seconds otherwise (logs, CI).

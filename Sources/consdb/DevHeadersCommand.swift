@@ -5,6 +5,7 @@ import HeaderFile
 import Ingest
 import Kafka
 import Logging
+import TimeScales
 
 /// `consdb dev headers`: plays HeaderService for a demo night.
 struct DevHeadersCommand: AsyncParsableCommand {

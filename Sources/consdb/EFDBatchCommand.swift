@@ -7,6 +7,7 @@ import Kafka
 import Logging
 import Postgres
 import Synchronization
+import TimeScales
 
 /// `consdb efd batch`: summarize EFD history over time ranges through the resumable task queue.
 struct EFDBatchCommand: AsyncParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Avro
 import EFD
 import Felis
+import FelisCatalog
 import Foundation
 import Ingest
 import Kafka

@@ -1,4 +1,5 @@
 import Felis
+import FelisCatalog
 
 extension Settings {
     /// The reader role of `POST /consdb/query` (`CONSDB_READER_ROLE`, default `consdb_reader`); `none`

@@ -1,6 +1,7 @@
 import API
 import ArgumentParser
 import Felis
+import FelisCatalog
 import Foundation
 import Postgres
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EFD
 import Felis
+import FelisCatalog
 import Foundation
 import Postgres
 

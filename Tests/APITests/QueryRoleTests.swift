@@ -1,5 +1,6 @@
 @testable import API
 import Felis
+import FelisCatalog
 import Postgres
 import Testing
 import TestSupport

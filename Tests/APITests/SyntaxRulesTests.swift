@@ -1,6 +1,7 @@
 @testable import API
 import Felis
 import Testing
+import TimeScales
 
 @Suite("syntax rules: units, UCDs, key names, timestamps, query keywords")
 struct SyntaxRulesTests {
@@ -62,15 +63,15 @@ struct SyntaxRulesTests {
 
     @Test("TAI timestamps: ISO 8601 without a zone, normalized for PostgreSQL")
     func normalize() {
-        #expect(TAITimestamp.normalize("2024-08-01T17:20:53") == "2024-08-01T17:20:53")
-        #expect(TAITimestamp.normalize("2024-08-01T17:20:53.970") == "2024-08-01T17:20:53.970")
-        #expect(TAITimestamp.normalize("2024-08-01 17:20:53.123456") == "2024-08-01T17:20:53.123456")
-        #expect(TAITimestamp.normalize("2024-08-01T17:20:53.123456789") == "2024-08-01T17:20:53.123456789")
+        #expect(TimestampText.normalize("2024-08-01T17:20:53") == "2024-08-01T17:20:53")
+        #expect(TimestampText.normalize("2024-08-01T17:20:53.970") == "2024-08-01T17:20:53.970")
+        #expect(TimestampText.normalize("2024-08-01 17:20:53.123456") == "2024-08-01T17:20:53.123456")
+        #expect(TimestampText.normalize("2024-08-01T17:20:53.123456789") == "2024-08-01T17:20:53.123456789")
         for bad in ["2024-13-01T00:00:00", "yesterday", "2024-08-01T17:20:53Z", "2024-08-01T17:20:53+00:00", "2024-08-01",
                     "2024-08-01T24:00:00", "2024-08-01T17:60:00", "2024-08-01T17:20:60", "2024-00-01T00:00:00", "2024-08-32T00:00:00",
                     "2024-08-01T17:20:53.", "2024-08-01T17:20:53.1234567890", "2024-08-01X17:20:53", "0000-08-01T17:20:53",
                     "２０２４-08-01T17:20:53", "2024-08-01T17:20:53.1e3", "", "2024/08/01T17:20:53"] {
-            #expect(TAITimestamp.normalize(bad) == nil, "\(bad)")
+            #expect(TimestampText.normalize(bad) == nil, "\(bad)")
         }
     }
 
@@ -80,7 +81,7 @@ struct SyntaxRulesTests {
         ("2024-05-28 22:19:04-03:30", "2024-05-28T22:19:04-03:30"), ("infinity", "infinity"), ("-infinity", "-infinity"),
     ])
     func iso(postgres: String, iso: String) {
-        #expect(TAITimestamp.iso(fromPostgres: postgres) == iso)
+        #expect(TimestampText.iso(fromPostgres: postgres) == iso)
     }
 
     @Test("the leading keyword skips blanks, comments and parentheses", arguments: [

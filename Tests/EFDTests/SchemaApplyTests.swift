@@ -1,5 +1,6 @@
 import EFD
 import Felis
+import FelisCatalog
 import Foundation
 import Postgres
 import Testing

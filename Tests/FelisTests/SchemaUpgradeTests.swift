@@ -1,4 +1,5 @@
 import Felis
+import FelisCatalog
 import Foundation
 import Postgres
 import Testing

@@ -1,4 +1,5 @@
 import Felis
+import FelisCatalog
 import Postgres
 import Testing
 

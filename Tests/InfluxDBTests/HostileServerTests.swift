@@ -4,6 +4,7 @@
 import EFD
 import Foundation
 @testable import InfluxDB
+import Ingest  // TopicBuffer as an InfluxRowTarget
 import Testing
 
 /// Answers every connection with `response` (raw bytes, written after the request has been read),

@@ -5,6 +5,7 @@ import EFD
 import Fetch
 import Foundation
 @testable import InfluxDB
+import Ingest  // TopicBuffer as an InfluxRowTarget
 import Testing
 import TestSupport
 

@@ -2,6 +2,7 @@
 
 @testable import InfluxDB
 import Testing
+import TimeScales
 
 /// A deterministic generator (SplitMix64), so a failure can be reproduced.
 struct SeededGenerator: RandomNumberGenerator {
@@ -93,11 +94,11 @@ struct InfluxTimeTests {
     }
 
     @Test func writesRFC3339Literals() {
-        #expect(InfluxTime.rfc3339(nanoseconds: 0) == "1970-01-01T00:00:00.000000000Z")
-        #expect(InfluxTime.rfc3339(nanoseconds: 1_700_000_000_123_456_789) == "2023-11-14T22:13:20.123456789Z")
-        #expect(InfluxTime.rfc3339(nanoseconds: -1) == "1969-12-31T23:59:59.999999999Z")
-        #expect(InfluxTime.rfc3339(nanoseconds: 951_782_400_000_000_000) == "2000-02-29T00:00:00.000000000Z")
-        #expect(InfluxTime.rfc3339(nanoseconds: InfluxTime.minNanoseconds) == "1677-09-21T00:12:43.145224194Z")
-        #expect(InfluxTime.rfc3339(nanoseconds: InfluxTime.maxNanoseconds) == "2262-04-11T23:47:16.854775806Z")
+        #expect(TimestampText.rfc3339(nanoseconds: 0) == "1970-01-01T00:00:00.000000000Z")
+        #expect(TimestampText.rfc3339(nanoseconds: 1_700_000_000_123_456_789) == "2023-11-14T22:13:20.123456789Z")
+        #expect(TimestampText.rfc3339(nanoseconds: -1) == "1969-12-31T23:59:59.999999999Z")
+        #expect(TimestampText.rfc3339(nanoseconds: 951_782_400_000_000_000) == "2000-02-29T00:00:00.000000000Z")
+        #expect(TimestampText.rfc3339(nanoseconds: InfluxTime.minNanoseconds) == "1677-09-21T00:12:43.145224194Z")
+        #expect(TimestampText.rfc3339(nanoseconds: InfluxTime.maxNanoseconds) == "2262-04-11T23:47:16.854775806Z")
     }
 }

@@ -3,6 +3,7 @@
 
 import EFD
 @testable import InfluxDB
+import Ingest  // TopicBuffer as an InfluxRowTarget
 import Testing
 
 /// Parses `body` into a buffer with `fields`, fed `pieceSize` bytes at a time (all at once if nil).
@@ -10,7 +11,7 @@ func parseAnswer(
     _ body: [UInt8], fields: [String], pieceSize: Int? = nil, skipsEmptyRows: Bool = false, maximumChunkBytes: Int = 1 << 20
 ) throws(ResponseFailure) -> TopicBuffer {
     var reader = ChunkedResponseReader(
-        sink: TopicBufferSink(buffer: TopicBuffer(fields: fields), skipsEmptyRows: skipsEmptyRows), maximumChunkBytes: maximumChunkBytes)
+        sink: RowTargetSink(target: TopicBuffer(fields: fields), skipsEmptyRows: skipsEmptyRows), maximumChunkBytes: maximumChunkBytes)
     let step = max(1, pieceSize ?? body.count)
     try body.withUnsafeBufferPointer { (buffer) throws(ResponseFailure) in
         var offset = 0
@@ -21,7 +22,7 @@ func parseAnswer(
         }
     }
     try reader.finish()
-    return reader.sink.buffer
+    return reader.sink.target
 }
 
 func parseAnswer(_ body: String, fields: [String], pieceSize: Int? = nil, skipsEmptyRows: Bool = false) throws(ResponseFailure) -> TopicBuffer {

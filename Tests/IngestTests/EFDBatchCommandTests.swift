@@ -4,6 +4,7 @@ import Ingest
 import Postgres
 import Testing
 import TestSupport
+import TimeScales
 
 /// `consdb efd batch` as a process: the queue survives SIGKILL, --resume finishes it, --dry-run, --cron and
 /// --failure-monitor queue what they should, and the exit status says whether tasks failed.

@@ -1,14 +1,15 @@
-import Astrometry
 import Avro
 import DevServices
 import EFD
 import Felis
+import FelisCatalog
 import Foundation
 import Ingest
 import Kafka
 import Postgres
 import Testing
 import TestSupport
+import TimeScales
 
 /// What the EFD stream's end-to-end tests share: a fresh ConsDB with `cdb_latiss` and the config's
 /// `efd_latiss`, librdkafka's mock cluster with the config's topics, the registry fixture with the

@@ -5,6 +5,7 @@ import Ingest
 import Postgres
 import Testing
 import TestSupport
+import TimeScales
 
 /// The whole path against real services: an event on Kafka (Avro, Confluent framing, registry) points at
 /// a header in S3 (moto_server), and rows appear in PostgreSQL.

@@ -2,6 +2,7 @@ import Avro
 import DevServices
 import Fetch
 import Felis
+import FelisCatalog
 import Foundation
 import Ingest
 import Kafka
@@ -11,6 +12,7 @@ import Testing
 import TestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
+import TimeScales
 #endif
 
 let ingestTestLogger: Logger = {

@@ -1,5 +1,6 @@
 import Ingest
 import Testing
+import TimeScales
 
 @Suite("exposure and detector ids")
 struct IdentityTests {

@@ -2,6 +2,7 @@ import HeaderFile
 import Ingest
 import Foundation
 import Testing
+import TimeScales
 
 @Suite("header translation rules", .needsConsDBReference)
 struct TranslationRulesTests {

@@ -1,6 +1,7 @@
 import HeaderFile
 import Ingest
 import Testing
+import TimeScales
 
 /// The real LATISS header translated column by column. Expected values are FACTS.md §6's derivation
 /// (computed with astropy from the reference's rules), except where this worker deliberately differs:

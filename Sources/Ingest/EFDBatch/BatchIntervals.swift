@@ -1,5 +1,7 @@
 // How a batch run cuts a time range into tasks.
 
+import TimeScales
+
 /// One task's span of EFD time: the windows (exposures and visits) that *begin* in `[start, end)` are
 /// summarized by the task, so every window belongs to the task its start falls in, however long it is.
 /// UTC unix seconds.

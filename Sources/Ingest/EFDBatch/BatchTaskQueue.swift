@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import TimeScales
 
 /// One queued batch task: an interval of one instrument's EFD history to summarize.
 public struct BatchTask: Sendable, Hashable {

@@ -1,9 +1,9 @@
-import Astrometry
 import EFD
 import Foundation
 import Logging
 import Postgres
 import Synchronization
+import TimeScales
 
 /// How a batch worker holds and retries tasks.
 public struct EFDBatchSettings: Sendable {

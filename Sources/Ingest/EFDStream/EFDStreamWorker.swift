@@ -5,6 +5,7 @@ import Kafka
 import Logging
 import Postgres
 import Synchronization
+import TimeScales
 
 /// `consdb efd stream`: consumes the telemetry topics a config names, buffers the fields it needs by EFD
 /// time, learns exposure and visit windows from ConsDB (NOTIFY from `hinfo`, and polling), and upserts

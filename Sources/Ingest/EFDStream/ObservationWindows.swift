@@ -1,6 +1,6 @@
-import Astrometry
 import EFD
 import Postgres
+import TimeScales
 
 /// An exposure or visit whose EFD summary the stream computes: its keys and its time span in UTC unix
 /// seconds (the EFD's time index), from the TAI `obs_start`/`obs_end` of its ConsDB row.

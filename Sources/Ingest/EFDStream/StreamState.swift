@@ -1,7 +1,7 @@
-import Astrometry
 import Avro
 import EFD
 import Kafka
+import TimeScales
 
 /// Everything the stream's processing loop owns.
 struct StreamState {

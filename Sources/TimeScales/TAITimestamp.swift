@@ -1,4 +1,3 @@
-import Astrometry
 import Foundation
 
 /// An instant on the TAI time scale, as integer nanoseconds since 1970-01-01T00:00:00 TAI (the Butler's
@@ -14,7 +13,8 @@ public struct TAITimestamp: Sendable, Hashable, Comparable, CustomStringConverti
         self.nanoseconds = nanoseconds
     }
 
-    static let nanosecondsPerDay: Int64 = 86_400_000_000_000
+    /// Nanoseconds in a day (TAI days have no leap seconds).
+    public static let nanosecondsPerDay: Int64 = 86_400_000_000_000
     /// MJD of 1970-01-01.
     static let unixEpochMJD: Int64 = 40587
 

@@ -28,7 +28,7 @@ public enum LeapSeconds {
         let taiMinusUTC: Double
 
         init(_ year: Int, _ month: Int, _ taiMinusUTC: Double) {
-            self.utcUnixSeconds = Double(LeapSeconds.daysSinceUnixEpoch(year: year, month: month, day: 1)) * 86_400
+            self.utcUnixSeconds = Double(CivilDate(year: year, month: month, day: 1).daysSinceEpoch) * 86_400
             self.taiMinusUTC = taiMinusUTC
         }
 
@@ -84,18 +84,5 @@ public enum LeapSeconds {
             return min(utc, table[index + 1].utcUnixSeconds)
         }
         return utc
-    }
-
-    /// Days from 1970-01-01 to the given proleptic Gregorian date (a standard
-    /// days-from-civil calculation: shift the year to start in March so the leap day is
-    /// last, then count whole 400-year eras, years and days).
-    static func daysSinceUnixEpoch(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let monthFromMarch = (month + 9) % 12
-        let dayOfYear = (153 * monthFromMarch + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
     }
 }

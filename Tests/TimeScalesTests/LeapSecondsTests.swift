@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Astrometry
+@testable import TimeScales
 
 @Suite("LeapSeconds")
 struct LeapSecondsTests {
@@ -44,8 +44,8 @@ struct LeapSecondsTests {
             // Steps happen at 00:00:00 UTC on 1 January or 1 July.
             #expect(later.utcUnixSeconds.truncatingRemainder(dividingBy: 86_400) == 0)
         }
-        #expect(LeapSeconds.daysSinceUnixEpoch(year: 1970, month: 1, day: 1) == 0)
-        #expect(LeapSeconds.daysSinceUnixEpoch(year: 2000, month: 3, day: 1) == 11_017)
+        #expect(CivilDate(year: 1970, month: 1, day: 1).daysSinceEpoch == 0)
+        #expect(CivilDate(year: 2000, month: 3, day: 1).daysSinceEpoch == 11_017)
     }
 
     @Test("the astropy reference instant: 2024-08-01T17:20:54.552 TAI = 17:20:17.552 UTC")

@@ -1,3 +1,4 @@
+import Felis
 import Foundation
 import Postgres
 

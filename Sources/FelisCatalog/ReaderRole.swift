@@ -1,3 +1,4 @@
+import Felis
 import Postgres
 
 /// The role `POST /consdb/query` reads as: a `NOLOGIN` group role that holds `USAGE` and `SELECT` on the
