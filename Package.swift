@@ -39,7 +39,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "Avro"),
+        .target(name: "Backoff"),
+        .target(name: "Avro", dependencies: ["Backoff"]),
         .target(name: "Astrometry"),
         .target(
             name: "EFD",
@@ -52,7 +53,7 @@ let package = Package(
         .target(
             name: "Ingest",
             dependencies: [
-                "Postgres", "Felis", "Kafka", "Avro", "Fetch", "HeaderFile", "Astrometry", "EFD", "InfluxDB",
+                "Postgres", "Felis", "Kafka", "Avro", "Fetch", "HeaderFile", "Astrometry", "EFD", "InfluxDB", "Backoff",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -74,7 +75,7 @@ let package = Package(
         .target(
             name: "Fetch",
             dependencies: [
-                "CCurl",
+                "CCurl", "Backoff",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -163,6 +164,7 @@ let package = Package(
         ),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "AstrometryTests", dependencies: ["Astrometry"]),
+        .testTarget(name: "BackoffTests", dependencies: ["Backoff"]),
         .testTarget(name: "EFDTests", dependencies: ["EFD", "Felis", "Postgres", "TestSupport"]),
         .testTarget(name: "HeaderFileTests", dependencies: ["HeaderFile", "TestSupport"]),
         .testTarget(
