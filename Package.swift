@@ -39,7 +39,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "Avro"),
+        .target(name: "Backoff"),
+        .target(name: "Avro", dependencies: ["Backoff"]),
         .target(name: "TimeScales"),
         .target(name: "Astrometry", dependencies: ["TimeScales"]),
         .target(
@@ -54,7 +55,7 @@ let package = Package(
             name: "Ingest",
             dependencies: [
                 "Postgres", "Felis", "FelisCatalog", "Kafka", "Avro", "Fetch", "HeaderFile", "Astrometry", "TimeScales", "EFD",
-                "InfluxDB",
+                "InfluxDB", "Backoff",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -76,7 +77,7 @@ let package = Package(
         .target(
             name: "Fetch",
             dependencies: [
-                "CCurl",
+                "CCurl", "Backoff",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -173,6 +174,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "TimeScalesTests", dependencies: ["TimeScales"]),
         .testTarget(name: "AstrometryTests", dependencies: ["Astrometry"]),
+        .testTarget(name: "BackoffTests", dependencies: ["Backoff"]),
         .testTarget(name: "EFDTests", dependencies: ["EFD", "Felis", "FelisCatalog", "Postgres", "TestSupport"]),
         .testTarget(name: "HeaderFileTests", dependencies: ["HeaderFile", "TestSupport"]),
         .testTarget(

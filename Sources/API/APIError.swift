@@ -49,23 +49,23 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
     /// Maps a database error caused by the request's data to a 4xx; anything else stays a server error
     /// (503 when the database is unreachable).
     public static func from(_ error: PostgresError) -> APIError {
-        switch error.code {
-        case .connectionFailed, .connectionLost, .poolClosed, .poolTimeout:
+        switch error.category {
+        case .unavailable:
             return APIError(.serviceUnavailable, "the database is not available; try again later")
-        case .cancelled:
+        case .canceled:
             return APIError(.badRequest, "the statement was cancelled: it exceeded the statement timeout", value: nil)
-        default:
-            break
-        }
-        let text = [error.message, error.detail].compactMap { $0 }.joined(separator: ": ")
-        switch error.sqlState {
-        case PostgresError.State.uniqueViolation?:
-            return APIError(.conflict, "Row already exists; use u=1 to update it", value: .string(text))
-        case let state? where state.hasPrefix("22") || state.hasPrefix("23"):
-            return APIError(.badRequest, "Rejected by the database", value: .string(text))
-        default:
+        case .uniqueViolation:
+            return APIError(.conflict, "Row already exists; use u=1 to update it", value: .string(databaseText(error)))
+        case .invalidData:
+            return APIError(.badRequest, "Rejected by the database", value: .string(databaseText(error)))
+        case .duplicateObject, .insufficientPrivilege, .invalidStatement, .transient, .server, .unexpected:
             return APIError(.internalServerError, "Database error", value: .string(error.message))
         }
+    }
+
+    /// The server's message and detail.
+    private static func databaseText(_ error: PostgresError) -> String {
+        [error.message, error.detail].compactMap { $0 }.joined(separator: ": ")
     }
 }
 

@@ -2,6 +2,7 @@ import Dispatch
 import Hummingbird
 import Postgres
 import Prometheus
+import Synchronization
 
 /// The API's Prometheus metrics, in a registry of its own (no global metrics system to bootstrap, so
 /// tests and embedded servers each get their own).
@@ -11,6 +12,7 @@ public final class APIMetrics: Sendable {
     private let poolInUse: Gauge
     private let poolWaiting: Gauge
     private let poolMax: Gauge
+    private let requestHandleCache = Mutex<[RequestLabels: RequestHandles]>([:])
     static let latencyBuckets: [Duration] = [
         .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
         .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
@@ -32,14 +34,43 @@ public final class APIMetrics: Sendable {
     }
 
     func record(route: String, method: String, status: Int, nanoseconds: UInt64) {
-        let labels = [("route", route), ("method", method), ("status", String(status))]
-        registry.makeCounter(descriptor: MetricNameDescriptor(metricName: "consdb_http_requests", unitName: "total", helpText: "HTTP requests by route, method and status"), labels: labels).increment()
-        registry.makeDurationHistogram(
-            descriptor: MetricNameDescriptor(metricName: "consdb_http_request_duration", unitName: "seconds", helpText: "HTTP request latency"),
-            labels: [("route", route), ("method", method)],
-            buckets: Self.latencyBuckets
-        ).recordNanoseconds(Int64(clamping: nanoseconds))
+        let handles = requestHandles(RequestLabels(route: route, method: method, status: status))
+        handles.requests.increment()
+        handles.duration.recordNanoseconds(Int64(clamping: nanoseconds))
     }
+
+    /// The handles of one label set, made on its first request and kept: asking the registry on every
+    /// request would validate and sort the labels and build their key each time.
+    private func requestHandles(_ labels: RequestLabels) -> RequestHandles {
+        if let handles = requestHandleCache.withLock({ $0[labels] }) { return handles }
+        // Made outside the lock: the registry has its own, and returns the same handle to a racing request.
+        let handles = RequestHandles(
+            requests: registry.makeCounter(
+                descriptor: MetricNameDescriptor(metricName: "consdb_http_requests", unitName: "total", helpText: "HTTP requests by route, method and status"),
+                labels: [("route", labels.route), ("method", labels.method), ("status", String(labels.status))]
+            ),
+            duration: registry.makeDurationHistogram(
+                descriptor: MetricNameDescriptor(metricName: "consdb_http_request_duration", unitName: "seconds", helpText: "HTTP request latency"),
+                labels: [("route", labels.route), ("method", labels.method)],
+                buckets: Self.latencyBuckets
+            )
+        )
+        requestHandleCache.withLock { $0[labels] = handles }
+        return handles
+    }
+}
+
+/// The labels of one request's metrics.
+private struct RequestLabels: Hashable {
+    var route: String
+    var method: String
+    var status: Int
+}
+
+/// The metrics one request updates.
+private struct RequestHandles: Sendable {
+    var requests: Counter
+    var duration: DurationHistogram
 }
 
 /// Counts requests by route and status and times them, including the time to stream the body.

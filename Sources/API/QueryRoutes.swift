@@ -171,15 +171,16 @@ struct QueryRoutes {
 
     static func queryError(_ error: Error, timeoutSeconds: Double) -> Error {
         guard let error = error as? PostgresError else { return error }
-        switch error.code {
-        case .cancelled:
+        switch error.category {
+        case .canceled:
             return APIError.badBody("The query exceeded the statement timeout", value: .double(timeoutSeconds), valid: ["a faster query"])
-        case .server, .protocolViolation:
+        case .unavailable:
+            return APIError.from(error)
+        case .uniqueViolation, .invalidData, .duplicateObject, .insufficientPrivilege, .invalidStatement, .transient, .server, .unexpected:
+            // The SQL is the client's own, so whatever the server refused in it is the client's to fix.
             var message = error.message
             if let detail = error.detail { message += ": " + detail }
             return APIError.badBody("Query failed: \(message)", value: error.sqlState.map { .string($0) })
-        default:
-            return APIError.from(error)
         }
     }
 

@@ -1,3 +1,5 @@
+import Backoff
+
 /// One HTTP GET the registry client needs; the transport that performs it is injected, so this module needs
 /// no network library.
 public struct RegistryRequest: Sendable, CustomStringConvertible {
@@ -32,10 +34,9 @@ public struct SchemaRegistryConfiguration: Sendable {
     public var password: String?
     /// Retries after a transport error, a 5xx or a 429 answer. Default 3.
     public var maximumRetries: Int
-    /// Delay before the first retry; each further retry waits twice as long. Default 100 ms.
-    public var retryBaseDelay: Duration
-    /// Upper bound of one retry delay. Default 10 s.
-    public var maximumRetryDelay: Duration
+    /// The waits between attempts: by default 100 ms before the first retry, twice as long before each
+    /// further one, at most 10 s.
+    public var retryBackoff: ExponentialBackoff
 
     public init(
         url: String, username: String? = nil, password: String? = nil, maximumRetries: Int = 3,
@@ -45,18 +46,7 @@ public struct SchemaRegistryConfiguration: Sendable {
         self.username = username
         self.password = password
         self.maximumRetries = maximumRetries
-        self.retryBaseDelay = retryBaseDelay
-        self.maximumRetryDelay = maximumRetryDelay
-    }
-
-    /// The delay before retry number `retry` (0 for the first).
-    func retryDelay(_ retry: Int) -> Duration {
-        var delay = retryBaseDelay
-        for _ in 0..<min(retry, 30) {
-            delay *= 2
-            if delay >= maximumRetryDelay { return maximumRetryDelay }
-        }
-        return min(delay, maximumRetryDelay)
+        self.retryBackoff = ExponentialBackoff(initial: retryBaseDelay, maximum: maximumRetryDelay)
     }
 
     /// The headers every request carries.

@@ -144,7 +144,7 @@ public actor SchemaRegistryClient {
                     throw AvroError(.registryUnavailable, "GET \(path): \(reason) (after \(retry + 1) attempts)")
                 }
                 guard !Task.isCancelled else { throw AvroError(.cancelled, "GET \(path) cancelled while retrying") }
-                do { try await sleep(configuration.retryDelay(retry)) } catch {
+                do { try await sleep(configuration.retryBackoff.delay(forRetry: retry)) } catch {
                     throw AvroError(.cancelled, "GET \(path) cancelled while waiting to retry")
                 }
                 retry += 1

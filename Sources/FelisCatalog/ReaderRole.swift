@@ -63,7 +63,7 @@ public struct ReaderRole: Sendable, Equatable {
             try await connection.execute("CREATE ROLE \(quoted) NOLOGIN")
             try await connection.execute("RELEASE SAVEPOINT consdb_reader_role")
             return .created
-        } catch let error as PostgresError where Self.isAlreadyThere(error) || error.sqlState == "42501" {
+        } catch let error as PostgresError where Self.isAlreadyThere(error) || error.category == .insufficientPrivilege {
             try await connection.execute("ROLLBACK TO SAVEPOINT consdb_reader_role")
             try await connection.execute("RELEASE SAVEPOINT consdb_reader_role")
             return Self.isAlreadyThere(error) ? .existed : .cannotCreate(error.message)
@@ -72,7 +72,7 @@ public struct ReaderRole: Sendable, Equatable {
 
     /// duplicate_object, or unique_violation when another session created the role at the same moment.
     static func isAlreadyThere(_ error: PostgresError) -> Bool {
-        error.sqlState == "42710" || error.sqlState == "23505"
+        error.category == .duplicateObject || error.category == .uniqueViolation
     }
 
     func exists(_ role: String, on connection: Connection) async throws -> Bool {

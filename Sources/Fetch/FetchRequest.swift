@@ -1,3 +1,5 @@
+import Backoff
+
 /// How to authenticate a request.
 public enum FetchCredentials: Sendable {
     case none
@@ -51,20 +53,18 @@ public struct FetchResponse: Sendable {
 public struct RetryPolicy: Sendable {
     /// Attempts in all, the first included (default 4).
     public var maxAttempts: Int
-    public var baseDelay: Duration
-    public var maxDelay: Duration
+    /// The waits between attempts (default 200 ms doubling to 5 s).
+    public var backoff: ExponentialBackoff
 
     public init(maxAttempts: Int = 4, baseDelay: Duration = .milliseconds(200), maxDelay: Duration = .seconds(5)) {
         self.maxAttempts = max(1, maxAttempts)
-        self.baseDelay = baseDelay
-        self.maxDelay = maxDelay
+        self.backoff = ExponentialBackoff(initial: baseDelay, maximum: maxDelay)
     }
 
     public static let none = RetryPolicy(maxAttempts: 1)
 
     /// The wait before attempt `attempt` (2, 3, ...): base × 2^(attempt−2), capped.
     public func delay(beforeAttempt attempt: Int) -> Duration {
-        let factor = 1 << min(max(0, attempt - 2), 20)
-        return min(baseDelay * factor, maxDelay)
+        backoff.delay(forRetry: attempt - 2)
     }
 }

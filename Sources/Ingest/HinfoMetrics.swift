@@ -1,4 +1,5 @@
 import Prometheus
+import Synchronization
 
 /// The header worker's Prometheus metrics, in a registry of its own (served on the worker's metrics port).
 public final class HinfoMetrics: Sendable {
@@ -15,6 +16,7 @@ public final class HinfoMetrics: Sendable {
     let headerLatency: DurationHistogram
     let eventLatency: DurationHistogram
     private let instrument: String
+    private let rejectedByStage = Mutex<[String: Counter]>([:])
 
     static let latencyBuckets: [Duration] = [
         .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
@@ -43,10 +45,19 @@ public final class HinfoMetrics: Sendable {
     }
 
     func rejected(reason: String) {
-        registry.makeCounter(
+        rejectedCounter(stage: reason).increment()
+    }
+
+    /// The counter of one stage, made on its first rejection (so the exposition lists only stages that
+    /// rejected something) and kept.
+    private func rejectedCounter(stage: String) -> Counter {
+        if let counter = rejectedByStage.withLock({ $0[stage] }) { return counter }
+        let counter = registry.makeCounter(
             descriptor: MetricNameDescriptor(metricName: "consdb_hinfo_rejected", unitName: "total", helpText: "Inputs sent to the dead-letter table, by stage"),
-            labels: [("instrument", instrument), ("stage", reason)]
-        ).increment()
+            labels: [("instrument", instrument), ("stage", stage)]
+        )
+        rejectedByStage.withLock { $0[stage] = counter }
+        return counter
     }
 
     /// Whether work is waiting for a service (readiness answers 503 then).

@@ -67,7 +67,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         return text
     }
 
-    /// SQLSTATE classes and codes callers branch on.
+    /// SQLSTATE codes callers branch on; ``category`` sorts them into what a caller does about them.
     public enum State {
         public static let uniqueViolation = "23505"
         public static let foreignKeyViolation = "23503"
@@ -79,16 +79,15 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         public static let undefinedColumn = "42703"
         public static let syntaxError = "42601"
         public static let insufficientPrivilege = "42501"
+        /// An object (e.g. a role) of that name already exists.
+        public static let duplicateObject = "42710"
+        public static let serializationFailure = "40001"
+        public static let deadlockDetected = "40P01"
+        /// `NOWAIT` or `lock_timeout`: the lock was not granted in time.
+        public static let lockNotAvailable = "55P03"
         /// A prepared statement the session does not have (e.g. after `DISCARD ALL`).
         public static let invalidStatementName = "26000"
         /// Also "cached plan must not change result type" from a prepared statement after a schema change.
         public static let featureNotSupported = "0A000"
-    }
-
-    /// True when the server said the data broke a constraint or a type rule (SQLSTATE classes 22 and 23):
-    /// the caller's input was bad, not the server.
-    public var isDataError: Bool {
-        guard let sqlState else { return false }
-        return sqlState.hasPrefix("22") || sqlState.hasPrefix("23")
     }
 }

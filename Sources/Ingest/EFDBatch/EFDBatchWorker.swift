@@ -1,3 +1,4 @@
+import Backoff
 import EFD
 import Foundation
 import Logging
@@ -11,6 +12,11 @@ public struct EFDBatchSettings: Sendable {
     public var lease: Duration = .seconds(600)
     /// The wait before a failed attempt is retried: this, doubled each attempt (capped at 10 minutes).
     public var retryDelay: Duration = .seconds(10)
+    /// The waits between a task's attempts: ``retryDelay`` before the second, doubling at most six times and
+    /// never more than 10 minutes.
+    var retryBackoff: ExponentialBackoff {
+        ExponentialBackoff(initial: retryDelay, maximum: min(retryDelay * 64, .seconds(600)))
+    }
     /// Extra EFD time read before and after what the windows need (packed rows are spread over the gap to the
     /// next row, which must be read too).
     public var margin: Double = 5
@@ -102,8 +108,8 @@ public final class EFDBatchWorker: Sendable {
                 logger.warning("task taken over", metadata: ["event": "efd.batch.lost", "task": "\(task.id)", "error": "\(lost)"])
             } catch {
                 report.attemptsFailed += 1
-                let delay = settings.retryDelay * (1 << min(task.attempts - 1, 6))
-                let state = try await queue.fail(task, error: "\(error)", retryDelay: min(delay, .seconds(600)))
+                let delay = settings.retryBackoff.delay(forRetry: task.attempts - 1)
+                let state = try await queue.fail(task, error: "\(error)", retryDelay: delay)
                 if state == .failed {
                     report.tasksFailed += 1
                     progress?.advance(failed: true)
