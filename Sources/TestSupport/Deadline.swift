@@ -19,14 +19,3 @@ public func withDeadline<T: Sendable>(_ seconds: Double, _ what: String, _ body:
         return try await group.next()!
     }
 }
-
-/// Polls `condition` until it holds; after `timeout` records an issue and throws `DeadlineExceeded`.
-public func waitUntil(_ what: String, timeout: Duration = .seconds(30), poll: Duration = .milliseconds(50),
-                      _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: poll)
-    }
-    throw DeadlineExceeded(what: what)
-}

@@ -271,9 +271,9 @@ struct HeaderEventWorkerTests {
                 #expect(try await harness.count("SELECT count(*) FROM cdb_latiss.exposure") == 0)
             }
             // Stopped while paused: the event was still waited for, so it is neither rejected nor committed
-            // (it is read again by the next run).
+            // past (nothing, or offset 0: the next run reads it again).
             #expect(try await harness.rejections().isEmpty)
-            #expect(try await harness.committedOffset(group: "hinfo-test") == nil)
+            #expect(try await harness.committedOffset(group: "hinfo-test") ?? 0 == 0)
         }
     }
 }
