@@ -28,7 +28,15 @@ public enum TestDatabase {
     }
 
     /// Creates an empty database, runs `body` with its URL, and drops it afterwards.
+    ///
+    /// At most `DatabaseTestSlots.shared.limit` tests hold databases at once (a nested call reuses its
+    /// test's slot): Swift Testing starts every test at once, and each holds several connections, so an
+    /// unbounded parallel run would exceed the throwaway server's `max_connections`.
     public static func withFreshDatabase<T: Sendable>(_ body: (String) async throws -> T) async throws -> T {
+        try await DatabaseTestSlots.shared.withSlot { try await createAndDrop(body) }
+    }
+
+    private static func createAndDrop<T: Sendable>(_ body: (String) async throws -> T) async throws -> T {
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
         let admin = try await Connection.connect(try adminURL())
         try await admin.execute("CREATE DATABASE \(SQL.quoteIdentifier(name))")

@@ -1,6 +1,7 @@
 @testable import API
 import Hummingbird
 import Testing
+import TestSupport
 
 @Suite("root document, probes and metrics", .needsConsDBReference)
 struct RootAndOperationsTests {
@@ -37,7 +38,9 @@ struct RootAndOperationsTests {
         var setup = APISetup()
         setup.schemas = []
         setup.fixtures = false
-        setup.poolURL = "postgresql://consdb@127.0.0.1:1/postgres?connect_timeout=2"
+        let closed = try RefusingPort()
+        defer { withExtendedLifetime(closed) {} }
+        setup.poolURL = "postgresql://consdb@127.0.0.1:\(closed.port)/postgres?connect_timeout=2"
         setup.allowServerErrors = true
         setup.expectsNoWrites = true
         try await withAPI(setup) { api in

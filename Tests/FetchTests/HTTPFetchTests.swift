@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import TestSupport
 
 /// Counts requests per route, so a fixture can fail a given number of times before it succeeds.
 actor RequestCounter {
@@ -108,7 +109,9 @@ struct HTTPFetchTests {
     }
 
     @Test func connectionRefusedIsATransportErrorAfterRetries() async throws {
-        let error = await #expect(throws: FetchError.self) { try await Fetcher(retry: fast).get("http://127.0.0.1:1/x") }
+        let error = try await RefusingPort.with { port in
+            await #expect(throws: FetchError.self) { try await Fetcher(retry: fast).get("http://127.0.0.1:\(port)/x") }
+        }
         guard case .transport? = error?.kind else { Issue.record("expected a transport error, got \(String(describing: error))"); return }
         #expect(error?.attempts == 4)
     }

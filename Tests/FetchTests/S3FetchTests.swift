@@ -19,7 +19,7 @@ struct S3FetchTests {
     }
 
     @Test func readsSignedObjectsAndWaitsForLateOnes() async throws {
-        let moto = try await ExternalServer.start("moto_server") { ["-H", "127.0.0.1", "-p", "\($0)"] }
+        let moto = try await ExternalServer.motoServer()
         defer { moto.stop() }
         try await put(moto.baseURL + "/rubinobs-lfa-cp", body: nil)
         let key = "ATHeaderService/header/2024/08/01/ATHeaderService_header_AT_O_20240801_000302.yaml"

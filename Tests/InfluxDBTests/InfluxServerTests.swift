@@ -228,7 +228,9 @@ struct InfluxServerTests {
     }
 
     @Test func serverDownIsTransient() async throws {
-        let client = try InfluxClient(settings: InfluxSettings(url: "http://127.0.0.1:1", connectTimeout: .seconds(2), timeout: .seconds(5)))
+        let closed = try RefusingPort()
+        defer { withExtendedLifetime(closed) {} }
+        let client = try InfluxClient(settings: InfluxSettings(url: "http://127.0.0.1:\(closed.port)", connectTimeout: .seconds(2), timeout: .seconds(5)))
         var buffer = TopicBuffer(fields: ["a"])
         let error = await #expect(throws: InfluxError.self) {
             try await client.read(topic: topic, fields: ["a"], from: 0, through: 2e9, into: &buffer)

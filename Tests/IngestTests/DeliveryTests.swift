@@ -28,10 +28,10 @@ struct DeliveryTests {
         ])
     }
 
-    /// SIGKILL, then wait (polling: `waitUntilExit` spins on Linux) until the process is gone.
+    /// SIGKILL, then wait until the process is gone.
     func kill9(_ process: Process) async throws {
         kill(process.processIdentifier, SIGKILL)
-        while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
+        try await WorkerProcess.exitStatus(process, within: .seconds(30))
     }
 
     @Test func killedAtRandomPointsLosesAndDoublesNothing() async throws {
@@ -44,11 +44,12 @@ struct DeliveryTests {
                 let header = try Headers.realLATISS(replacing: ["SEQNUM": .int(Int64(seq)), "OBSID": .string(name)])
                 urls.append(try await harness.storeHeader(Headers.yaml(header), name: name))
             }
-            var generator = SystemRandomNumberGenerator()
+            var generator = TestSeed.generator()
             var sent = 0
             // Three runs killed at random moments while events keep arriving, then one left to finish.
             for _ in 0..<3 {
                 let process = try launch(harness)
+                defer { WorkerProcess.killIfRunning(process) }
                 let batch = min(total - sent, 12)
                 for _ in 0..<batch {
                     try await harness.announce(url: urls[sent], id: "seq \(sent + 1)")
@@ -63,7 +64,7 @@ struct DeliveryTests {
                 sent += 1
             }
             let last = try launch(harness)
-            defer { kill(last.processIdentifier, SIGTERM) }
+            defer { WorkerProcess.killIfRunning(last) }
             try await harness.waitUntil("all \(total) exposures", within: 90) {
                 try await harness.count("SELECT count(*) FROM cdb_latiss.exposure") == total
             }
@@ -72,10 +73,7 @@ struct DeliveryTests {
             #expect(try await harness.rejections().isEmpty)
             // SIGTERM: the worker finishes, commits and exits by itself.
             kill(last.processIdentifier, SIGTERM)
-            let deadline = ContinuousClock.now + .seconds(30)
-            while last.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-            #expect(!last.isRunning)
-            #expect(last.terminationStatus == 0)
+            #expect(try await WorkerProcess.exitStatus(last, within: .seconds(60), "the worker after SIGTERM") == 0)
             // Every event's offset was committed: a new member of the group would read nothing again.
             var configuration = KafkaConfiguration(bootstrapServers: harness.cluster.bootstrapServers, groupID: "hinfo-delivery")
             configuration.fetchWaitMax = .milliseconds(10)

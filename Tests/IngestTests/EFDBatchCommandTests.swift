@@ -48,16 +48,7 @@ struct EFDBatchCommandTests {
     }
 
     static func exit(_ process: Process, within timeout: Duration = .seconds(120)) async throws -> Int32 {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            guard ContinuousClock.now < deadline else {
-                process.terminate()
-                Issue.record("consdb efd batch did not finish in \(timeout)")
-                throw CancellationError()
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return process.terminationStatus
+        try await WorkerProcess.exitStatus(process, within: timeout, "consdb efd batch")
     }
 
     static func iso(_ t: Double) -> String { TAITimestamp(taiUnixSeconds: t)!.isoText + "Z" }
@@ -80,6 +71,7 @@ struct EFDBatchCommandTests {
                 #expect(try await harness.value("SELECT to_regclass('consdb_ingest.efd_batch_task')::text") == nil)
                 for dryRun in [range + ["--dry-run"], ["--resume", "--dry-run"]] {
                     let dry = try Self.run(dryRun, harness: harness, influx: influx, config: config)
+                    defer { WorkerProcess.killIfRunning(dry) }
                     #expect(try await Self.exit(dry) == 0, "\(dryRun)")
                 }
                 #expect(try await harness.count(ingestObjects) == objectsBefore)
@@ -87,6 +79,7 @@ struct EFDBatchCommandTests {
 
                 // Killed once a few tasks are done (a short lease, so the resumed run takes over the task in hand).
                 let first = try Self.run(range + ["--lease", "2s"], harness: harness, influx: influx, config: config)
+                defer { WorkerProcess.killIfRunning(first) }
                 try await harness.waitUntil("some tasks done", timeout: .seconds(60)) {
                     // The run creates the queue's table first (the dry runs above did not).
                     guard try await harness.value("SELECT to_regclass('consdb_ingest.efd_batch_task')::text") != nil else { return false }
@@ -98,6 +91,7 @@ struct EFDBatchCommandTests {
                 #expect(doneBefore < 60, "the run finished before it was killed: the test proves nothing")
 
                 let resumed = try Self.run(["--resume"], harness: harness, influx: influx, config: config)
+                defer { WorkerProcess.killIfRunning(resumed) }
                 #expect(try await Self.exit(resumed) == 0)
                 #expect(try await harness.count("SELECT count(*) FROM consdb_ingest.efd_batch_task WHERE state = 'done'") == 60)
                 // Every exposure counted by exactly one done task, and no task done twice.
@@ -124,12 +118,14 @@ struct EFDBatchCommandTests {
                 // Rows for all but exposures 7 and 8 (and visit 8): as if the stream had missed them.
                 let all = try Self.run(["--start", Self.iso(night.start), "--end", Self.iso(night.start + 3600), "--interval", "5m"],
                                        harness: harness, influx: influx, config: config)
+                defer { WorkerProcess.killIfRunning(all) }
                 #expect(try await Self.exit(all) == 0)
                 _ = try await harness.pool.query("DELETE FROM efd_latiss.exposure_efd WHERE seq_num IN (7, 8)")
                 _ = try await harness.pool.query("DELETE FROM efd_latiss.visit1_efd WHERE seq_num = 8")
 
                 let monitor = try Self.run(["--failure-monitor", "--days", "1", "--interval", "5m", "--overlap", "0s"],
                                            harness: harness, influx: influx, config: config)
+                defer { WorkerProcess.killIfRunning(monitor) }
                 #expect(try await Self.exit(monitor) == 0)
                 // Exposures 7 and 8 begin in the same 5-minute interval (with exposures 6 to 10): one task, queued
                 // again and done.
@@ -140,13 +136,34 @@ struct EFDBatchCommandTests {
                 #expect(try await harness.count("SELECT count(*) FROM efd_latiss.exposure_efd") == 60)
                 #expect(try await harness.count("SELECT count(*) FROM efd_latiss.visit1_efd") == 60)
 
-                // --cron over the last hour: the 5-minute intervals of the hour before now are queued once.
+                // --cron over the last hour: the 5-minute intervals of the hour before now are queued once. A second
+                // run leaves every task of the first alone (--cron requeues nothing) and adds only the intervals
+                // that finished in between: none, unless a 5-minute boundary (+ the 2-minute --cron-delay) passed.
+                let tasks: SQL = """
+                    SELECT id, extract(epoch FROM interval_end)::bigint, state, attempts, finished_at::text
+                    FROM consdb_ingest.efd_batch_task ORDER BY id
+                    """
+                let cronStarted = Date().timeIntervalSince1970
                 let cron = try Self.run(["--cron", "--cron-window", "1h", "--interval", "5m"], harness: harness, influx: influx, config: config)
+                defer { WorkerProcess.killIfRunning(cron) }
                 #expect(try await Self.exit(cron) == 0)
-                let cronTasks = try await harness.count("SELECT count(*) FROM consdb_ingest.efd_batch_task")
+                let afterFirst = try await harness.pool.query(tasks).rows
+                let againStarted = Date().timeIntervalSince1970
                 let again = try Self.run(["--cron", "--cron-window", "1h", "--interval", "5m"], harness: harness, influx: influx, config: config)
+                defer { WorkerProcess.killIfRunning(again) }
                 #expect(try await Self.exit(again) == 0)
-                #expect(try await harness.count("SELECT count(*) FROM consdb_ingest.efd_batch_task") == cronTasks)
+                let againEnded = Date().timeIntervalSince1970
+                let afterSecond = try await harness.pool.query(tasks).rows
+                #expect(Array(afterSecond.prefix(afterFirst.count)) == afterFirst)
+                // The end of the last finished interval at `t`: intervals are aligned to 5 minutes, 2 minutes late.
+                func lastFinished(_ t: Double) -> Int64 { Int64(((t - 120) / 300).rounded(.down) * 300) }
+                let firstEnds = afterFirst.compactMap { $0[1].flatMap { Int64($0) } }
+                let firstLast = try #require(firstEnds.max())
+                #expect(firstLast >= lastFinished(cronStarted) && firstLast <= lastFinished(againStarted))
+                let newEnds = afterSecond.dropFirst(afterFirst.count).compactMap { $0[1].flatMap { Int64($0) } }
+                let secondLast = newEnds.last ?? firstLast
+                #expect(secondLast >= lastFinished(againStarted) && secondLast <= lastFinished(againEnded))
+                #expect(newEnds == Array(stride(from: firstLast + 300, through: secondLast, by: 300)), "\(afterSecond)")
                 #expect(try await harness.count("SELECT count(*) FROM consdb_ingest.efd_batch_task WHERE state <> 'done'") == 0)
             }
         }
@@ -159,19 +176,24 @@ struct EFDBatchCommandTests {
             for seq in 1...2 { try await harness.insertExposure(seq: seq, begin: night.start + Double(seq) * 60, end: night.start + Double(seq) * 60 + 30) }
             let config = try Self.configFile()
             defer { try? FileManager.default.removeItem(atPath: config) }
-            let down = try InfluxClient(settings: InfluxSettings(url: "http://127.0.0.1:9", database: "efd"))
+            let closed = try RefusingPort()
+            defer { withExtendedLifetime(closed) {} }
+            let down = try InfluxClient(settings: InfluxSettings(url: "http://127.0.0.1:\(closed.port)", database: "efd"))
             let failing = try Self.run(["--start", Self.iso(night.start), "--end", Self.iso(night.start + 300), "--max-attempts", "1"],
                                        harness: harness, influx: down, config: config)
+            defer { WorkerProcess.killIfRunning(failing) }
             #expect(try await Self.exit(failing) == 1)
             #expect(try await harness.count("SELECT count(*) FROM consdb_ingest.efd_batch_task WHERE state = 'failed' AND error <> ''") == 1)
             // No EFD_URL: refused before anything is queued.
             let before = try await harness.count("SELECT count(*) FROM consdb_ingest.efd_batch_task")
             let unset = try WorkerProcess.launch(["efd", "batch", "--instrument", "LATISS", "--efd-config", config, "--start", Self.iso(night.start + 3600),
                                                   "--end", Self.iso(night.start + 7200)], environment: ["CONSDB_DATABASE_URL": harness.url, "EFD_URL": ""])
+            defer { WorkerProcess.killIfRunning(unset) }
             #expect(try await Self.exit(unset) == 2)
             #expect(try await harness.count("SELECT count(*) FROM consdb_ingest.efd_batch_task") == before)
             for bad in [["--start", "yesterday", "--end", Self.iso(night.start)], ["--resume", "--cron"], ["--resume", "--interval", "5 minutes"]] {
                 let process = try Self.run(bad, harness: harness, influx: down, config: config)
+                defer { WorkerProcess.killIfRunning(process) }
                 #expect(try await Self.exit(process) != 0 && process.terminationStatus != 1, "\(bad)")
             }
         }

@@ -114,6 +114,7 @@ struct EFDBatchTests {
                 } catch {
                     stream.stop()
                     _ = try? await run.value
+                    await consumer.close()
                     throw error
                 }
                 stream.stop()
@@ -131,13 +132,20 @@ struct EFDBatchTests {
                 // closes): rows 40…45 whole, mean 10·42.5 + 1.5.
                 #expect(try await harness.value("SELECT az_mean FROM efd_latiss.exposure_efd WHERE seq_num = 2") == "426.5")
 
+                // The batch over the rows the stream wrote (as a cron run after the stream does): the same rows.
+                let queue = BatchTaskQueue(pool: harness.pool, worker: "test")
+                try await queue.create()
+                let intervals = BatchInterval.split(start: telemetry.now - 3600, end: telemetry.now, length: 300, overlap: 60)
+                try await queue.enqueue(intervals, instrument: "latiss", maxAttempts: 3)
+                let overStream = try await Self.worker(harness, influx: influx, queue: queue).drain()
+                #expect(overStream.tasksDone == 12 && overStream.tasksFailed == 0)
+                #expect(overStream.exposures == 2 && overStream.visits == 2)
+                #expect(try await Self.rows(harness.pool) == streamed)
+
                 // Then the batch, over the hour, into emptied tables.
                 for table in ["exposure_efd", "visit1_efd", "exposure_efd_unpivoted", "visit1_efd_unpivoted"] {
                     _ = try await harness.pool.query(SQL(unsafeSQL: "DELETE FROM efd_latiss.\(table)"))
                 }
-                let queue = BatchTaskQueue(pool: harness.pool, worker: "test")
-                try await queue.create()
-                let intervals = BatchInterval.split(start: telemetry.now - 3600, end: telemetry.now, length: 300, overlap: 60)
                 try await queue.enqueue(intervals, instrument: "latiss", maxAttempts: 3)
                 let report = try await Self.worker(harness, influx: influx, queue: queue).drain()
                 #expect(report.tasksDone == 12 && report.tasksFailed == 0)
@@ -171,8 +179,10 @@ struct EFDBatchTests {
         try await EFDStreamHarness.with { harness in
             let telemetry = BatchTelemetry()
             try await telemetry.insertExposures(harness)
-            // Nothing listens on port 9 of the loopback.
-            let influx = try InfluxClient(settings: InfluxSettings(url: "http://127.0.0.1:9", database: "efd", timeout: .seconds(5)))
+            // A port of ours that refuses connections.
+            let closed = try RefusingPort()
+            defer { withExtendedLifetime(closed) {} }
+            let influx = try InfluxClient(settings: InfluxSettings(url: "http://127.0.0.1:\(closed.port)", database: "efd", timeout: .seconds(5)))
             let queue = BatchTaskQueue(pool: harness.pool, worker: "test")
             try await queue.create()
             try await queue.enqueue([BatchInterval(start: telemetry.begin - 10, end: telemetry.begin + 10)], instrument: "latiss", maxAttempts: 2)

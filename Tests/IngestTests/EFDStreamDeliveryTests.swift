@@ -23,19 +23,27 @@ struct EFDStreamDeliveryTests {
         ])
     }
 
-    /// A port nothing listens on now (the kernel's pick for a socket bound to port 0).
-    static func freePort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+    /// Launches the last run with a metrics server, on a port the kernel picked for a socket of ours that
+    /// is closed just before. The program cannot be handed the socket, so another program may take the
+    /// port in between: then our worker exits (it cannot listen) or the port answers without our metrics,
+    /// and the run is launched again on another port.
+    func launchWithMetrics(_ harness: EFDStreamHarness, config: String) async throws -> (process: Process, port: Int) {
+        for _ in 0..<5 {
+            let port = try RefusingPort().port  // bound, then closed when the value goes
+            let process = try launch(harness, config: config, metricsPort: port)
+            let deadline = ContinuousClock.now + .seconds(30)
+            while process.isRunning, ContinuousClock.now < deadline {
+                if let response = try? await Fetcher().get("http://127.0.0.1:\(port)/metrics"),
+                   String(decoding: response.body, as: UTF8.self).contains("consdb_efd_owned_topics") {
+                    return (process, port)
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            WorkerProcess.killIfRunning(process)
+            try await WorkerProcess.exitStatus(process, within: .seconds(30))
         }
-        try #require(bound, "no free port")
-        return Int(UInt16(bigEndian: address.sin_port))
+        Issue.record("the last run never served its metrics")
+        throw CancellationError()
     }
 
     struct Sample {
@@ -84,23 +92,24 @@ struct EFDStreamDeliveryTests {
                     try await harness.insertExposure(seq: exposure.seq, begin: exposure.begin, end: exposure.end)
                 }
             }
+            defer { production.cancel() }
 
             // Three runs killed at random moments once they are at work (a row more than before they started:
             // they have joined the group and summarize), while telemetry flows; then one left to finish.
-            var generator = SystemRandomNumberGenerator()
+            var generator = TestSeed.generator()
             for _ in 0..<3 {
                 let before = try await harness.count("SELECT count(*) FROM efd_latiss.exposure_efd")
                 let process = try launch(harness, config: configPath)
+                defer { WorkerProcess.killIfRunning(process) }
                 try await harness.waitUntil("the run to write a row", timeout: .seconds(60)) {
                     try await harness.count("SELECT count(*) FROM efd_latiss.exposure_efd") > before
                 }
                 try await Task.sleep(for: .milliseconds(Int.random(in: 0...1500, using: &generator)))
                 kill(process.processIdentifier, SIGKILL)
-                while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
+                try await WorkerProcess.exitStatus(process, within: .seconds(30))
             }
-            let port = try Self.freePort()
-            let last = try launch(harness, config: configPath, metricsPort: port)
-            defer { if last.isRunning { kill(last.processIdentifier, SIGKILL) } }
+            let (last, port) = try await launchWithMetrics(harness, config: configPath)
+            defer { WorkerProcess.killIfRunning(last) }
             try await production.value
             // The last run at work: it owns both topics (its metrics say so).
             try await harness.waitUntil("the last run to own the topics", timeout: .seconds(60)) {
@@ -152,10 +161,7 @@ struct EFDStreamDeliveryTests {
             #expect(try await harness.count("SELECT count(*) FROM consdb_ingest.rejected") == 0)
             // SIGTERM: the stream commits and exits by itself.
             kill(last.processIdentifier, SIGTERM)
-            let deadline = ContinuousClock.now + .seconds(30)
-            while last.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-            #expect(!last.isRunning)
-            #expect(last.terminationStatus == 0)
+            #expect(try await WorkerProcess.exitStatus(last, within: .seconds(60), "the stream after SIGTERM") == 0)
         }
     }
 }

@@ -72,40 +72,34 @@ struct EFDStreamHarness: Sendable {
     /// (their topics are created; their schemas are the test's to register).
     static func with(config configText: String = Self.config, _ body: (EFDStreamHarness) async throws -> Void) async throws {
         try await TestDatabase.withFreshDatabase { url in
-            let pool = ConnectionPool(configuration: .init(conninfo: url, maxConnections: 4))
-            let config = try EFDConfig.parse(configText)
-            try await pool.withConnection { connection in
-                _ = try await SchemaApplier.apply(felisFile: ReferenceData.felis("cdb_latiss.yaml"), on: connection)
-                _ = try await SchemaApplier.apply(EFDSchema.felis(for: config, instrument: "latiss"), on: connection)
-            }
-            let cluster = try KafkaMockCluster.start(logger: ingestTestLogger)
-            let registry = SchemaRegistryServer(logger: ingestTestLogger)
-            _ = try await registry.start()
-            var producerConfiguration = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)
-            producerConfiguration.linger = .milliseconds(1)
-            let producer = try KafkaProducer.make(configuration: producerConfiguration, logger: ingestTestLogger)
-            for topic in config.topicNames { try await cluster.createTopic(topic) }
-            let harness = EFDStreamHarness(
-                url: url, pool: pool, config: config, cluster: cluster, registry: registry, producer: producer,
-                temperatureID: try registry.register(subject: "\(Self.temperatureTopic)-value", schemaText: Self.temperatureSchema),
-                hexapodID: try registry.register(subject: "\(Self.hexapodTopic)-value", schemaText: Self.hexapodSchema),
-                temperature: try AvroSchema(parsing: Self.temperatureSchema), hexapod: try AvroSchema(parsing: Self.hexapodSchema)
-            )
-            do {
+            // What is started is stopped on every path, also when a later step of the setup throws.
+            try await withCleanups { cleanups in
+                let pool = ConnectionPool(configuration: .init(conninfo: url, maxConnections: 4))
+                cleanups.add { await pool.shutdown() }
+                let config = try EFDConfig.parse(configText)
+                try await pool.withConnection { connection in
+                    _ = try await SchemaApplier.apply(felisFile: ReferenceData.felis("cdb_latiss.yaml"), on: connection)
+                    _ = try await SchemaApplier.apply(EFDSchema.felis(for: config, instrument: "latiss"), on: connection)
+                }
+                let cluster = try KafkaMockCluster.start(logger: ingestTestLogger)
+                cleanups.add { await cluster.close() }
+                let registry = SchemaRegistryServer(logger: ingestTestLogger)
+                cleanups.add { await registry.stop() }
+                _ = try await registry.start()
+                var producerConfiguration = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)
+                producerConfiguration.linger = .milliseconds(1)
+                let producer = try KafkaProducer.make(configuration: producerConfiguration, logger: ingestTestLogger)
+                cleanups.add { await producer.close() }
+                for topic in config.topicNames { try await cluster.createTopic(topic) }
+                let harness = EFDStreamHarness(
+                    url: url, pool: pool, config: config, cluster: cluster, registry: registry, producer: producer,
+                    temperatureID: try registry.register(subject: "\(Self.temperatureTopic)-value", schemaText: Self.temperatureSchema),
+                    hexapodID: try registry.register(subject: "\(Self.hexapodTopic)-value", schemaText: Self.hexapodSchema),
+                    temperature: try AvroSchema(parsing: Self.temperatureSchema), hexapod: try AvroSchema(parsing: Self.hexapodSchema)
+                )
                 try await body(harness)
-            } catch {
-                await harness.close()
-                throw error
             }
-            await harness.close()
         }
-    }
-
-    func close() async {
-        await producer.close()
-        await registry.stop()
-        await cluster.close()
-        await pool.shutdown()
     }
 
     static func tai(_ utc: Double) -> Double { LeapSeconds.taiUnixSeconds(fromUTCUnixSeconds: utc) }
@@ -168,6 +162,23 @@ struct EFDStreamHarness: Sendable {
             cdbSchema: "cdb_latiss", efdSchema: "efd_latiss", settings: settings, metrics: metrics, logger: ingestTestLogger
         )
         return (worker, consumer)
+    }
+
+    /// Runs `worker` for the duration of `body`, then stops it and closes its consumer, on every path.
+    func running<T: Sendable>(_ worker: EFDStreamWorker, _ consumer: KafkaConsumer, _ body: () async throws -> T) async throws -> T {
+        let run = Task { try await worker.run() }
+        do {
+            let value = try await body()
+            worker.stop()
+            try await withDeadline(60, "the stream to stop") { try await run.value }
+            await consumer.close()
+            return value
+        } catch {
+            worker.stop()
+            _ = try? await run.value
+            await consumer.close()
+            throw error
+        }
     }
 
     func count(_ sql: SQL) async throws -> Int {

@@ -52,6 +52,7 @@ struct EFDStreamPackedTests {
             } catch {
                 worker.stop()
                 _ = try? await run.value
+                await consumer.close()
                 throw error
             }
             worker.stop()

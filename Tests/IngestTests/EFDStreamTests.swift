@@ -76,6 +76,7 @@ struct EFDStreamTests {
             } catch {
                 worker.stop()
                 _ = try? await run.value
+                await consumer.close()
                 throw error
             }
             worker.stop()

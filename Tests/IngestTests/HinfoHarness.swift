@@ -46,45 +46,38 @@ final class HinfoHarness: Sendable {
         self.announcer = announcer
     }
 
-    /// Runs `body` with everything started, and stops it all afterwards.
+    /// Runs `body` with everything started, and stops it all afterwards (also what was started when a
+    /// later step of the setup throws).
     static func with<T: Sendable>(_ instrument: Instrument, felis: String? = nil, s3: Bool = true, _ body: (HinfoHarness) async throws -> T) async throws -> T {
         try await TestDatabase.withFreshDatabase { url in
-            let pool = ConnectionPool(configuration: .init(conninfo: url, maxConnections: 4))
-            try await pool.withConnection { connection in
-                let file = felis ?? "cdb_\(instrument.rawValue.lowercased())"
-                _ = try await SchemaApplier.apply(felisFile: ReferenceData.felis("\(file).yaml"), on: connection)
-            }
-            let cluster = try KafkaMockCluster.start(logger: ingestTestLogger)
-            try await cluster.createTopic(instrument.eventTopic)
-            let registry = SchemaRegistryServer(logger: ingestTestLogger)
-            _ = try await registry.start()
-            let moto = s3 ? try await ExternalServer.start("moto_server") { ["-H", "127.0.0.1", "-p", "\($0)"] } : nil
-            var configuration = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)
-            configuration.linger = .milliseconds(1)
-            let producer = try KafkaProducer.make(configuration: configuration, logger: ingestTestLogger)
-            let schemaID = try await HeaderAnnouncer.registerSchema(for: instrument, registryURL: registry.baseURL!)
-            let harness = HinfoHarness(
-                instrument: instrument, databaseURL: url, pool: pool, cluster: cluster, registry: registry, moto: moto, producer: producer,
-                announcer: try HeaderAnnouncer(instrument: instrument, producer: producer, schemaID: schemaID)
-            )
-            if let moto { try await harness.put(moto.baseURL + "/" + harness.bucket, body: nil) }
-            do {
-                let value = try await body(harness)
-                await harness.shutdown()
-                return value
-            } catch {
-                await harness.shutdown()
-                throw error
+            try await withCleanups { cleanups in
+                let pool = ConnectionPool(configuration: .init(conninfo: url, maxConnections: 4))
+                cleanups.add { await pool.shutdown() }
+                try await pool.withConnection { connection in
+                    let file = felis ?? "cdb_\(instrument.rawValue.lowercased())"
+                    _ = try await SchemaApplier.apply(felisFile: ReferenceData.felis("\(file).yaml"), on: connection)
+                }
+                let cluster = try KafkaMockCluster.start(logger: ingestTestLogger)
+                cleanups.add { await cluster.close() }
+                try await cluster.createTopic(instrument.eventTopic)
+                let registry = SchemaRegistryServer(logger: ingestTestLogger)
+                cleanups.add { await registry.stop() }
+                _ = try await registry.start()
+                let moto = s3 ? try await ExternalServer.motoServer() : nil
+                if let moto { cleanups.add { moto.stop() } }
+                var configuration = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers)
+                configuration.linger = .milliseconds(1)
+                let producer = try KafkaProducer.make(configuration: configuration, logger: ingestTestLogger)
+                cleanups.add { await producer.close() }
+                let schemaID = try await HeaderAnnouncer.registerSchema(for: instrument, registryURL: registry.baseURL!)
+                let harness = HinfoHarness(
+                    instrument: instrument, databaseURL: url, pool: pool, cluster: cluster, registry: registry, moto: moto, producer: producer,
+                    announcer: try HeaderAnnouncer(instrument: instrument, producer: producer, schemaID: schemaID)
+                )
+                if let moto { try await harness.put(moto.baseURL + "/" + harness.bucket, body: nil) }
+                return try await body(harness)
             }
         }
-    }
-
-    private func shutdown() async {
-        await producer.close()
-        await registry.stop()
-        moto?.stop()
-        await cluster.close()
-        await pool.shutdown()
     }
 
     // MARK: S3
@@ -140,18 +133,44 @@ final class HinfoHarness: Sendable {
 
     /// Runs the worker for the duration of `body`, then stops it and closes its consumer.
     func running<T: Sendable>(_ worker: HeaderEventWorker, _ body: () async throws -> T) async throws -> T {
+        try await runningStoppable(worker) { _ in try await body() }
+    }
+
+    /// Runs the worker for the duration of `body`, which may stop it early by calling `stop` (it returns
+    /// when `run()` has, and fails after 30 s: a hang guard); then stops it (on every path) and closes its
+    /// consumer.
+    func runningStoppable<T: Sendable>(_ worker: HeaderEventWorker, _ body: (_ stop: @Sendable () async throws -> Void) async throws -> T) async throws -> T {
         try await worker.ingestor.prepare()
         let task = Task { try await worker.run() }
-        do {
-            let value = try await body()
+        let stop: @Sendable () async throws -> Void = {
             worker.stop()
-            try await task.value
+            try await withDeadline(30, "the worker to stop") { try await task.value }
+        }
+        do {
+            let value = try await body(stop)
+            try await stop()
             await worker.consumer.close()
             return value
         } catch {
             worker.stop()
             _ = try? await task.value
             await worker.consumer.close()
+            throw error
+        }
+    }
+
+    /// The offset `group` committed on the event topic (partition 0), nil when none, read by a consumer
+    /// that does not join the group.
+    func committedOffset(group: String) async throws -> Int64? {
+        var configuration = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: group)
+        configuration.fetchWaitMax = .milliseconds(10)
+        let observer = try KafkaConsumer.make(configuration: configuration, logger: ingestTestLogger)
+        do {
+            let committed = try await observer.committed([.init(topic: instrument.eventTopic, partition: 0)])
+            await observer.close()
+            return committed.values.first
+        } catch {
+            await observer.close()
             throw error
         }
     }

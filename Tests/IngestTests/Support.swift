@@ -1,6 +1,7 @@
 import Foundation
 import HeaderFile
 import Ingest
+import Testing
 import TestSupport
 
 enum Headers {
@@ -50,5 +51,27 @@ enum WorkerProcess {
         if ProcessInfo.processInfo.environment["INGEST_TEST_LOG_LEVEL"] == nil { process.standardError = FileHandle.nullDevice }
         try process.run()
         return process
+    }
+
+    /// Kills `process` if it still runs: for `defer` right after `launch`, so that a test that fails or
+    /// throws leaves no worker behind.
+    static func killIfRunning(_ process: Process) {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    /// Waits until `process` has exited and returns its status; after `deadline` (a hang guard, not a
+    /// timing) it is killed and the test fails. Polls: `waitUntilExit` spins a run loop on Linux.
+    @discardableResult
+    static func exitStatus(_ process: Process, within deadline: Duration = .seconds(120), _ what: String = "the worker process") async throws -> Int32 {
+        let end = ContinuousClock.now + deadline
+        while process.isRunning {
+            guard ContinuousClock.now < end else {
+                kill(process.processIdentifier, SIGKILL)
+                Issue.record("\(what) did not exit within \(deadline)")
+                throw CancellationError()
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return process.terminationStatus
     }
 }

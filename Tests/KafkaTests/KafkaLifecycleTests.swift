@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Testing
+import TestSupport
 
 /// Creating, failing and closing clients: bounded, deterministic, no hangs.
 @Suite struct KafkaLifecycleTests {

@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Logging
 import Testing
+import TestSupport
 
 /// A name no other test uses (tests run in parallel and may share nothing).
 func uniqueName(_ prefix: String) -> String {
@@ -23,25 +24,6 @@ func mockConfiguration(_ cluster: KafkaMockCluster, group: String? = nil) -> Kaf
     configuration.heartbeatInterval = .milliseconds(500)
     configuration.linger = .milliseconds(1)
     return configuration
-}
-
-struct DeadlineExceeded: Error, CustomStringConvertible {
-    var what: String
-    var description: String { "deadline exceeded waiting for \(what)" }
-}
-
-/// Runs `body`, failing with `DeadlineExceeded` if it takes longer than `seconds` (the body is then
-/// cancelled). A bound on waiting for an event, not a sleep standing in for one.
-func withDeadline<T: Sendable>(_ seconds: Double, _ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: .seconds(seconds))
-            throw DeadlineExceeded(what: what)
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
-    }
 }
 
 /// The next `count` messages of `consumer`.

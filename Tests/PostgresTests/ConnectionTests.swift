@@ -146,13 +146,20 @@ struct ConnectionTests {
         try await TestDatabase.withFreshDatabase { url in
             let connection = try await Connection.connect(url)
             let task = Task { try await connection.query("SELECT pg_sleep(\(30))") }
-            // Wait until the server is really running the sleep, then cancel.
+            // Wait until the server is really running the sleep, then cancel. Only this test's database is
+            // looked at: other tests run pg_sleep at the same time.
             let probe = try await Connection.connect(url)
-            for _ in 0..<200 {
-                let active = try await probe.query("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%' AND state = 'active'")
-                if active.rows.first?[0] == "1" { break }
-                try await Task.sleep(for: .milliseconds(20))
+            let deadline = ContinuousClock.now + .seconds(30)
+            var running = false
+            while !running, ContinuousClock.now < deadline {
+                let active = try await probe.query("""
+                    SELECT count(*) FROM pg_stat_activity
+                    WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'SELECT pg_sleep%' AND state = 'active'
+                    """)
+                running = active.rows.first?[0] == "1"
+                if !running { try await Task.sleep(for: .milliseconds(20)) }
             }
+            try #require(running, "the sleep never ran")
             task.cancel()
             let result = await task.result
             #expect(throws: PostgresError.self) { try result.get() }
@@ -161,8 +168,10 @@ struct ConnectionTests {
     }
 
     @Test func badConnectionStringFailsClearly() async throws {
-        let error = await #expect(throws: PostgresError.self) {
-            try await Connection.connect("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
+        let error = try await RefusingPort.with { port in
+            await #expect(throws: PostgresError.self) {
+                try await Connection.connect("postgresql://nobody@127.0.0.1:\(port)/none?connect_timeout=2")
+            }
         }
         #expect(error?.code == .connectionFailed)
     }

@@ -194,15 +194,9 @@ func withAPI<T: Sendable>(
     sourceLocation: SourceLocation = #_sourceLocation,
     _ body: @Sendable (APIHarness) async throws -> T
 ) async throws -> T {
-    // Each test holds a dozen connections; bound how many run at once so the cluster's limit holds.
-    await DatabaseTestSlots.shared.acquire()
-    do {
-        let value = try await runAPI(setup, prepare: prepare, sourceLocation: sourceLocation, body)
-        await DatabaseTestSlots.shared.release()
-        return value
-    } catch {
-        await DatabaseTestSlots.shared.release()
-        throw error
+    // Each test holds a dozen connections; the shared slots bound how many tests use the cluster at once.
+    try await DatabaseTestSlots.shared.withSlot {
+        try await runAPI(setup, prepare: prepare, sourceLocation: sourceLocation, body)
     }
 }
 
@@ -271,35 +265,6 @@ private func runAPI<T: Sendable>(
         await pool.shutdown()
         await queryPool?.shutdown()
         throw error
-    }
-}
-
-/// A counting semaphore for tests that use the database (Swift Testing runs every test at once).
-actor DatabaseTestSlots {
-    static let shared = DatabaseTestSlots(
-        limit: ProcessInfo.processInfo.environment["CONSDB_TEST_PARALLEL"].flatMap { Int($0) }.map { max(1, $0) } ?? 4
-    )
-
-    private let limit: Int
-    private var used = 0
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    init(limit: Int) { self.limit = limit }
-
-    func acquire() async {
-        if used < limit {
-            used += 1
-            return
-        }
-        await withCheckedContinuation { waiters.append($0) }
-    }
-
-    func release() {
-        if waiters.isEmpty {
-            used -= 1
-        } else {
-            waiters.removeFirst().resume()
-        }
     }
 }
 
