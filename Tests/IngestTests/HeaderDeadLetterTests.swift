@@ -5,6 +5,7 @@ import Kafka
 import Postgres
 import Testing
 import TestSupport
+import TimeScales
 
 /// The header worker's promises about dead letters and offsets (DESIGN §5.5): every input it cannot turn
 /// into rows is dead-lettered once with why, and the committed offset never passes an event whose rows are
