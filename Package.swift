@@ -39,7 +39,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "Avro"),
+        .target(name: "JSON"),
+        .target(name: "Avro", dependencies: ["JSON"]),
         .target(name: "Astrometry"),
         .target(
             name: "EFD",
@@ -52,7 +53,7 @@ let package = Package(
         .target(
             name: "Ingest",
             dependencies: [
-                "Postgres", "Felis", "Kafka", "Avro", "Fetch", "HeaderFile", "Astrometry", "EFD", "InfluxDB",
+                "Postgres", "Felis", "Kafka", "Avro", "Fetch", "HeaderFile", "Astrometry", "EFD", "InfluxDB", "JSON",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -60,7 +61,7 @@ let package = Package(
         .target(
             name: "DevServices",
             dependencies: [
-                "Avro",
+                "Avro", "JSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -80,7 +81,7 @@ let package = Package(
         ),
         .target(
             name: "InfluxDB",
-            dependencies: ["Fetch", "EFD", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Fetch", "EFD", "JSON", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "Postgres",
@@ -92,14 +93,14 @@ let package = Package(
         .target(
             name: "Felis",
             dependencies: [
-                "Postgres",
+                "Postgres", "JSON",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
         .target(
             name: "API",
             dependencies: [
-                "Postgres",
+                "Postgres", "JSON",
                 "Felis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -171,6 +172,7 @@ let package = Package(
         ),
         .testTarget(name: "DevServicesTests", dependencies: ["DevServices", "Avro", "Ingest", "Fetch", "TestSupport"]),
         .testTarget(name: "CommandTests", dependencies: ["consdb", "TestSupport"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(name: "AvroTests", dependencies: ["Avro", "TestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(
@@ -186,7 +188,7 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Felis", "Postgres", "TestSupport",
+                "API", "Felis", "JSON", "Postgres", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]

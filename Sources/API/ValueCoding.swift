@@ -1,4 +1,5 @@
 import Felis
+import JSON
 import Postgres
 
 /// Conversions between JSON values in requests and responses and PostgreSQL's text form, by column type.

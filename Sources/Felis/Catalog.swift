@@ -1,4 +1,4 @@
-import Foundation
+import JSON
 import Postgres
 
 /// What PostgreSQL's catalog says a schema holds: tables and views, their columns, keys and constraints.
@@ -268,8 +268,8 @@ public enum Catalog {
     }
 
     private static func decodeNames(_ json: String?) -> [String] {
-        guard let json, let data = json.data(using: .utf8),
-              let names = try? JSONDecoder().decode([String].self, from: data) else { return [] }
-        return names
+        guard let json, let items = (try? JSONValue.parse(json))?.arrayValue else { return [] }
+        let names = items.compactMap(\.stringValue)
+        return names.count == items.count ? names : []
     }
 }

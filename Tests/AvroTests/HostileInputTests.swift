@@ -1,5 +1,6 @@
 @testable import Avro
 import Testing
+import TestSupport
 
 @Suite("Hostile input: truncated, corrupt and malicious bodies are errors, never crashes or huge allocations")
 struct HostileInputTests {

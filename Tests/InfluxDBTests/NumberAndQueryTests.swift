@@ -3,6 +3,7 @@
 import Foundation
 @testable import InfluxDB
 import Testing
+import TestSupport
 
 /// Parses one JSON number with the answer scanner.
 func scanNumber(_ text: String) throws(ResponseFailure) -> Double {
