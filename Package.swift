@@ -39,8 +39,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(name: "JSON"),
         .target(name: "Backoff"),
-        .target(name: "Avro", dependencies: ["Backoff"]),
+        .target(name: "Avro", dependencies: ["JSON", "Backoff"]),
         .target(name: "TimeScales"),
         .target(name: "Astrometry", dependencies: ["TimeScales"]),
         .target(
@@ -55,7 +56,7 @@ let package = Package(
             name: "Ingest",
             dependencies: [
                 "Postgres", "Felis", "FelisCatalog", "Kafka", "Avro", "Fetch", "HeaderFile", "Astrometry", "TimeScales", "EFD",
-                "InfluxDB", "Backoff",
+                "InfluxDB", "Backoff", "JSON",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -63,7 +64,7 @@ let package = Package(
         .target(
             name: "DevServices",
             dependencies: [
-                "Avro",
+                "Avro", "JSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -83,7 +84,7 @@ let package = Package(
         ),
         .target(
             name: "InfluxDB",
-            dependencies: ["Fetch", "TimeScales", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Fetch", "TimeScales", "JSON", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "Postgres",
@@ -100,12 +101,12 @@ let package = Package(
         // Felis against a live database: the catalog reader, the schema applier, the reader role.
         .target(
             name: "FelisCatalog",
-            dependencies: ["Felis", "Postgres"]
+            dependencies: ["Felis", "Postgres", "JSON"]
         ),
         .target(
             name: "API",
             dependencies: [
-                "Postgres",
+                "Postgres", "JSON",
                 "Felis",
                 "FelisCatalog",
                 "TimeScales",
@@ -186,6 +187,7 @@ let package = Package(
         ),
         .testTarget(name: "DevServicesTests", dependencies: ["DevServices", "Avro", "Ingest", "Fetch", "TestSupport"]),
         .testTarget(name: "CommandTests", dependencies: ["consdb", "TestSupport"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(name: "AvroTests", dependencies: ["Avro", "TestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(
@@ -202,7 +204,7 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Felis", "FelisCatalog", "TimeScales", "Postgres", "TestSupport",
+                "API", "Felis", "FelisCatalog", "JSON", "TimeScales", "Postgres", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]

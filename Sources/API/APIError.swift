@@ -1,4 +1,5 @@
 import Hummingbird
+import JSON
 import Postgres
 
 /// An error the API reports to its client, in the reference's shape:

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import JSON
 
 /// The interactive API docs: Swagger UI at `{prefix}/docs` and Redoc at `{prefix}/redoc`, both rendering
 /// `{prefix}/openapi.json`, with their scripts served from `{prefix}/docs/assets/` (see ``DocsAssets``).

@@ -1,4 +1,5 @@
 import Felis
+import JSON
 
 /// What a flexible-metadata key must look like, and how its values are checked and stored.
 public enum FlexKeyRules {

@@ -1,5 +1,6 @@
 import Felis
 import Hummingbird
+import JSON
 import Postgres
 
 /// `/consdb/flex/...`: flexible (ad hoc) metadata keys and values per observation.

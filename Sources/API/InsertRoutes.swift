@@ -1,5 +1,6 @@
 import Felis
 import Hummingbird
+import JSON
 import Postgres
 
 /// `POST /consdb/insert/...`: rows into any table of an instrument's schema that has `day_obs`.

@@ -1,3 +1,5 @@
+import JSON
+
 /// The OpenAPI 3 document of the API, served at `<prefix>/openapi.json`.
 ///
 /// Written by hand next to the routes it describes; a test checks that every route the router serves is

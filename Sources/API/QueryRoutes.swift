@@ -1,6 +1,7 @@
 import Felis
 import Foundation
 import Hummingbird
+import JSON
 import Logging
 import Postgres
 

@@ -1,4 +1,5 @@
 import Hummingbird
+import JSON
 
 /// Reading path parameters, query parameters and JSON bodies, each failing with a clear 4xx.
 extension Request {

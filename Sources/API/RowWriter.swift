@@ -1,4 +1,5 @@
 import Felis
+import JSON
 import Postgres
 
 /// Builds the INSERT statements of the insert and flex endpoints from request values, after checking

@@ -1,4 +1,5 @@
 import Felis
+import JSON
 import Postgres
 import TimeScales
 

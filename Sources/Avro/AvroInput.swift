@@ -1,3 +1,5 @@
+import JSON
+
 /// A cursor over one Avro body that reads the binary encoding's primitives.
 ///
 /// Every read checks the bytes remaining before touching memory, and every length or count from the wire

@@ -1,3 +1,5 @@
+import JSON
+
 /// A parsed Avro schema: the top-level type and the named types it defines.
 ///
 /// Build one from the schema's JSON text (what the registry returns in its `"schema"` member) with
@@ -25,7 +27,7 @@ public struct AvroSchema: Sendable, Equatable {
     /// Parses a schema from its JSON text as UTF-8 bytes.
     public init(parsing json: [UInt8]) throws(AvroError) {
         var parser = SchemaParser()
-        let root = try parser.parse(JSON.parse(json), namespace: nil, depth: 0)
+        let root = try parser.parse(JSONValue.parseForAvro(json), namespace: nil, depth: 0)
         self.init(root: root, namedTypes: parser.definitions)
     }
 

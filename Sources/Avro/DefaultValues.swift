@@ -1,9 +1,11 @@
+import JSON
+
 /// Converts a field's JSON `default` into a value of the field's type, following the specification's
 /// table (bytes and fixed as strings of code points 0-255, a union's default for one of its branches,
 /// `"NaN"` and `"Infinity"` for floats as the Java implementation writes them). Returns `nil` when the
 /// default does not fit the type: such schemas exist in registries, and decoding never needs defaults.
 enum DefaultValues {
-    static func value(_ json: JSON, as type: AvroType, definitions: [String: AvroType]) -> AvroValue? {
+    static func value(_ json: JSONValue, as type: AvroType, definitions: [String: AvroType]) -> AvroValue? {
         switch (type, json) {
         case (.null, .null): return .null
         case (.boolean, .bool(let flag)): return .boolean(flag)
@@ -63,7 +65,7 @@ enum DefaultValues {
         }
     }
 
-    private static func floatingPoint(_ json: JSON) -> Double? {
+    private static func floatingPoint(_ json: JSONValue) -> Double? {
         switch json {
         case .number(let text): return Double(text)
         case .string("NaN"): return .nan

@@ -1,3 +1,5 @@
+import JSON
+
 /// Reading the registry's JSON answers (Confluent Schema Registry REST API).
 enum RegistryResponse {
     /// The schema text of `GET /schemas/ids/{id}`: `{"schema": "...", "schemaType"?: "AVRO", "references"?: [...]}`.
@@ -19,32 +21,32 @@ enum RegistryResponse {
 
     /// The registry's `error_code` and `message` of an error answer, when the body has them.
     static func errorDetail(_ body: [UInt8]) -> (code: Int?, message: String?) {
-        guard let json = try? JSON.parse(body) else { return (nil, nil) }
+        guard let json = try? JSONValue.parseForAvro(body) else { return (nil, nil) }
         var code: Int?
         if case .number(let text)? = json["error_code"] { code = Int(text) }
         return (code, json["message"]?.stringValue)
     }
 
-    private static func document(_ body: [UInt8]) throws(AvroError) -> JSON {
-        let json: JSON
-        do throws(AvroError) { json = try JSON.parse(body) } catch { throw invalid(error.message) }
-        guard case .object = json else { throw invalid("the answer is \(json.typeName), not an object") }
+    private static func document(_ body: [UInt8]) throws(AvroError) -> JSONValue {
+        let json: JSONValue
+        do throws(AvroError) { json = try JSONValue.parseForAvro(body) } catch { throw invalid(error.message) }
+        guard case .object = json else { throw invalid("the answer is \(json.describedType), not an object") }
         return json
     }
 
-    private static func avroSchemaText(_ json: JSON) throws(AvroError) -> String {
+    private static func avroSchemaText(_ json: JSONValue) throws(AvroError) -> String {
         switch json["schemaType"] {
         case nil, .null?, .string("AVRO")?: break
         case .string(let type)?:
             throw AvroError(.unsupportedSchemaType, "schema type \(AvroError.quoted(type)) is not AVRO")
         case let other?:
-            throw invalid("\"schemaType\" is \(other.typeName), not a string")
+            throw invalid("\"schemaType\" is \(other.describedType), not a string")
         }
         switch json["references"] {
         case nil, .null?: break
         case .array(let references)? where references.isEmpty: break
         case .array?: throw AvroError(.unsupportedSchemaType, "schemas with references to other subjects are not supported")
-        case let other?: throw invalid("\"references\" is \(other.typeName), not an array")
+        case let other?: throw invalid("\"references\" is \(other.describedType), not an array")
         }
         guard case .string(let text)? = json["schema"] else { throw invalid("no \"schema\" string") }
         return text

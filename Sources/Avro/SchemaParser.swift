@@ -1,3 +1,5 @@
+import JSON
+
 /// Turns schema JSON into an ``AvroType`` tree, applying the specification's name rules and rejecting
 /// anything the decoder could not handle safely.
 struct SchemaParser {
@@ -6,7 +8,7 @@ struct SchemaParser {
     private(set) var definitions: [String: AvroType] = [:]
 
     /// Parses one type. `namespace` is the namespace of the nearest enclosing named type.
-    mutating func parse(_ json: JSON, namespace: String?, depth: Int) throws(AvroError) -> AvroType {
+    mutating func parse(_ json: JSONValue, namespace: String?, depth: Int) throws(AvroError) -> AvroType {
         guard depth < AvroSchema.maximumDepth else {
             throw AvroError(.tooDeep, "types nested deeper than \(AvroSchema.maximumDepth) levels")
         }
@@ -39,7 +41,7 @@ struct SchemaParser {
                 return try reference(typeName, namespace: namespace)
             }
         default:
-            throw AvroError(.invalidSchema, "a schema is a string, an object or an array, not \(json.typeName)")
+            throw AvroError(.invalidSchema, "a schema is a string, an object or an array, not \(json.describedType)")
         }
     }
 
@@ -56,7 +58,7 @@ struct SchemaParser {
         throw AvroError(.unknownType, "unknown type \(AvroError.quoted(name))")
     }
 
-    private mutating func union(_ branches: [JSON], namespace: String?, depth: Int) throws(AvroError) -> AvroType {
+    private mutating func union(_ branches: [JSONValue], namespace: String?, depth: Int) throws(AvroError) -> AvroType {
         var types: [AvroType] = []
         var seen = Set<String>()
         for (index, branch) in branches.enumerated() {
@@ -85,7 +87,7 @@ struct SchemaParser {
     }
 
     /// Reads `name` and `namespace`, and checks the name is not taken.
-    private func definedName(_ json: JSON, namespace: String?, kind: String) throws(AvroError) -> AvroName {
+    private func definedName(_ json: JSONValue, namespace: String?, kind: String) throws(AvroError) -> AvroName {
         guard case .string(let nameText)? = json["name"] else {
             throw AvroError(.invalidSchema, "a \(kind) needs a \"name\" string")
         }
@@ -102,7 +104,7 @@ struct SchemaParser {
         return name
     }
 
-    private mutating func record(_ json: JSON, namespace: String?, depth: Int) throws(AvroError) -> AvroType {
+    private mutating func record(_ json: JSONValue, namespace: String?, depth: Int) throws(AvroError) -> AvroType {
         let name = try definedName(json, namespace: namespace, kind: "record")
         do throws(AvroError) {
             guard case .array(let fieldsJSON)? = json["fields"] else {
@@ -128,8 +130,8 @@ struct SchemaParser {
         }
     }
 
-    private mutating func field(_ json: JSON, namespace: String?, depth: Int) throws(AvroError) -> AvroField {
-        guard case .object = json else { throw AvroError(.invalidSchema, "a field is an object, not \(json.typeName)") }
+    private mutating func field(_ json: JSONValue, namespace: String?, depth: Int) throws(AvroError) -> AvroField {
+        guard case .object = json else { throw AvroError(.invalidSchema, "a field is an object, not \(json.describedType)") }
         guard case .string(let name)? = json["name"] else { throw AvroError(.invalidSchema, "a field needs a \"name\" string") }
         do throws(AvroError) {
             guard AvroNames.isValidSimpleName(name) else {
@@ -144,7 +146,7 @@ struct SchemaParser {
         }
     }
 
-    private mutating func enumeration(_ json: JSON, namespace: String?) throws(AvroError) -> AvroType {
+    private mutating func enumeration(_ json: JSONValue, namespace: String?) throws(AvroError) -> AvroType {
         let name = try definedName(json, namespace: namespace, kind: "enum")
         do throws(AvroError) {
             guard case .array(let symbolsJSON)? = json["symbols"] else {
@@ -154,7 +156,7 @@ struct SchemaParser {
             var seen = Set<String>()
             for symbolJSON in symbolsJSON {
                 guard case .string(let symbol) = symbolJSON else {
-                    throw AvroError(.invalidSchema, "enum symbols are strings, not \(symbolJSON.typeName)")
+                    throw AvroError(.invalidSchema, "enum symbols are strings, not \(symbolJSON.describedType)")
                 }
                 guard AvroNames.isValidSimpleName(symbol) else {
                     throw AvroError(.invalidName, "invalid enum symbol \(AvroError.quoted(symbol))")
@@ -179,7 +181,7 @@ struct SchemaParser {
         }
     }
 
-    private mutating func fixed(_ json: JSON, namespace: String?) throws(AvroError) -> AvroType {
+    private mutating func fixed(_ json: JSONValue, namespace: String?) throws(AvroError) -> AvroType {
         let name = try definedName(json, namespace: namespace, kind: "fixed")
         do throws(AvroError) {
             guard case .number(let sizeText)? = json["size"] else {

@@ -1,3 +1,4 @@
+import JSON
 import Synchronization
 
 /// The registry's state, shared by the HTTP handlers and the programmatic API. Handlers do little work
@@ -43,21 +44,21 @@ final class RegistryCore: Sendable {
         case .register(let subject):
             // Parsed outside the lock: a large schema must not hold up other requests.
             let submission = try SchemaSubmission(requestBody: body)
-            return JSONText.object(["id": String(register(submission, subject: subject))])
+            return JSONValue.object([("id", .int(register(submission, subject: subject)))]).serialized
         case .schema(let id):
-            return JSONText.object(["schema": JSONText.quoted(try schemaText(id: id))])
+            return JSONValue.object([("schema", .string(try schemaText(id: id)))]).serialized
         case .rawSchema(let id):
             return try schemaText(id: id)
         case .subjects:
-            return JSONText.array(state.withLock { $0.store.subjects }.map(JSONText.quoted))
+            return JSONValue.strings(state.withLock { $0.store.subjects }).serialized
         case .versions(let subject):
-            return JSONText.array(try read { store throws(SchemaRegistryError) in try store.versions(of: subject) }.map(String.init))
+            return JSONValue.array(try read { store throws(SchemaRegistryError) in try store.versions(of: subject) }.map { .int($0) }).serialized
         case .version(let subject, let selector):
             let found = try read { store throws(SchemaRegistryError) in try store.version(selector, of: subject) }
-            return JSONText.object([
-                "subject": JSONText.quoted(subject), "version": String(found.version),
-                "id": String(found.id), "schema": JSONText.quoted(found.text),
-            ])
+            return JSONValue.object([
+                ("subject", .string(subject)), ("version", .int(found.version)),
+                ("id", .int(found.id)), ("schema", .string(found.text)),
+            ]).serialized
         }
     }
 

@@ -1,3 +1,5 @@
+import JSON
+
 /// A refusal in the Confluent registry's terms: the HTTP status and the registry's own `error_code`, which
 /// clients branch on (40401 subject not found, 40402 version not found, 40403 schema not found, 42201
 /// invalid schema, 42202 invalid version, 50003 unavailable).
@@ -16,7 +18,7 @@ public struct SchemaRegistryError: Error, Sendable, Equatable, CustomStringConve
 
     /// The body Confluent sends with an error: `{"error_code": N, "message": "..."}`.
     var json: String {
-        JSONText.object(["error_code": String(errorCode), "message": JSONText.quoted(message)])
+        JSONValue.object([("error_code", .int(errorCode)), ("message", .string(message))]).serialized
     }
 
     static let subjectNotFound = SchemaRegistryError(status: 404, errorCode: 40401, message: "Subject not found.")

@@ -1,5 +1,5 @@
 import Avro
-import Foundation
+import JSON
 
 /// A schema offered for registration, checked the way the consumer will use it and reduced to the form
 /// by which a second registration of the same schema is recognised.
@@ -28,45 +28,42 @@ struct SchemaSubmission: Sendable {
     /// `{"schema": "<schema JSON>", "schemaType"?: "AVRO", "references"?: []}`.
     /// The caller has already bounded its size, so parsing it cannot exhaust memory.
     init(requestBody body: [UInt8]) throws(SchemaRegistryError) {
-        let document: Any
+        let document: JSONValue
         do {
-            document = try JSONSerialization.jsonObject(with: Data(body))
+            document = try JSONValue.parse(body)
         } catch {
-            throw .http(400, "Unrecognized JSON in the request body: \(Self.shortDescription(error))")
+            throw .http(400, "Unrecognized JSON in the request body: \(error.description.prefix(200))")
         }
-        guard let object = document as? [String: Any] else {
+        guard case .object = document else {
             throw .http(400, "The request body must be a JSON object with a \"schema\" member")
         }
-        if let type = object["schemaType"], !(type is NSNull) {
-            guard let name = type as? String, name == "AVRO" else {
-                throw .invalidSchema("only AVRO schemas are supported (schemaType \(type))")
+        if let type = document["schemaType"], type != .null {
+            guard type.stringValue == "AVRO" else {
+                throw .invalidSchema("only AVRO schemas are supported (schemaType \(type.stringValue ?? type.serialized))")
             }
         }
-        if let references = object["references"], !(references is NSNull) {
-            guard let list = references as? [Any], list.isEmpty else {
+        if let references = document["references"], references != .null {
+            guard references.arrayValue?.isEmpty == true else {
                 throw .invalidSchema("schema references are not supported")
             }
         }
-        guard let text = object["schema"] as? String else {
+        guard let text = document["schema"]?.stringValue else {
             throw .invalidSchema("the request body has no \"schema\" string")
         }
         try self.init(text: text)
     }
 
     private static func canonicalForm(_ text: String) -> String {
-        // The Avro parser accepted the text, so Foundation's parser normally does too; if the two disagree
-        // on some corner (a huge number), the exact text still identifies the schema.
-        guard let value = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]),
-              let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes]),
-              let canonical = String(data: data, encoding: .utf8)
-        else { return text }
-        return canonical
+        // The Avro parser accepted the text with the same parser and limits, so this does not fail.
+        guard let value = try? JSONValue.parse(text, limits: .avroSchema) else { return text }
+        return sortingMembers(value).serialized
     }
 
-    /// Foundation's parse errors carry their detail in userInfo; one line of it is enough for a client.
-    private static func shortDescription(_ error: any Error) -> String {
-        let nsError = error as NSError
-        let detail = nsError.userInfo[NSDebugDescriptionErrorKey] as? String ?? nsError.localizedDescription
-        return String(detail.prefix(200))
+    private static func sortingMembers(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .array(let items): return .array(items.map(sortingMembers))
+        case .object(let members): return .object(members.map { ($0.0, sortingMembers($0.1)) }.sorted { $0.0 < $1.0 })
+        default: return value
+        }
     }
 }

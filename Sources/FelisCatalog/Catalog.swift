@@ -1,5 +1,5 @@
 import Felis
-import Foundation
+import JSON
 import Postgres
 
 /// Reads schemas from the live catalog.
@@ -126,8 +126,8 @@ public enum Catalog {
     }
 
     private static func decodeNames(_ json: String?) -> [String] {
-        guard let json, let data = json.data(using: .utf8),
-              let names = try? JSONDecoder().decode([String].self, from: data) else { return [] }
-        return names
+        guard let json, let items = (try? JSONValue.parse(json))?.arrayValue else { return [] }
+        let names = items.compactMap(\.stringValue)
+        return names.count == items.count ? names : []
     }
 }

@@ -1,6 +1,9 @@
+import JSON
+
 // A strict JSON scanner over one chunk of an InfluxDB answer. It reads the answer's own shape and turns
-// numbers straight into Doubles, rather than building a general JSON tree (the project's two general
-// parsers, API.JSONValue and Avro.JSON, allocate a node per value, which a million-row answer cannot afford).
+// numbers straight into Doubles, rather than building a general JSON tree (the project's general
+// parser, JSON.JSONValue, allocates a node per value, which a million-row answer cannot afford). UTF-8 and
+// escapes are checked by the JSON module's pieces, so the scanner accepts exactly what the tree parser does.
 
 /// Why an answer could not be read.
 struct ResponseFailure: Error, Sendable {
@@ -380,85 +383,32 @@ struct JSONScanner {
     /// The length of the well-formed UTF-8 sequence at `index` (RFC 3629: no overlong forms, no
     /// surrogates, nothing above U+10FFFF).
     private func utf8Sequence() throws(ResponseFailure) -> Int {
-        let lead = base[index]
-        let length: Int
-        var low: UInt8 = 0x80
-        var high: UInt8 = 0xBF
-        switch lead {
-        case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; low = 0xA0
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; high = 0x9F
-        case 0xF0: length = 4; low = 0x90
-        case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; high = 0x8F
-        default: throw failure("invalid UTF-8")
+        switch UTF8Validation.sequence(at: index, in: base, count: count) {
+        case .valid(let length): return length
+        case .invalid: throw failure("invalid UTF-8")
+        case .cutShort: throw failure("invalid UTF-8 (a sequence cut short)")
         }
-        guard count - index >= length else { throw failure("invalid UTF-8 (a sequence cut short)") }
-        let second = base[index + 1]
-        guard second >= low && second <= high else { throw failure("invalid UTF-8") }
-        for offset in 2..<max(2, length) where base[index + offset] & 0xC0 != 0x80 {
-            throw failure("invalid UTF-8")
-        }
-        return length
     }
 
     /// Reads one escape (the scanner is at its backslash).
     private mutating func escape(into output: UnsafeMutablePointer<[UInt8]>?) throws(ResponseFailure) {
-        index += 1
-        guard index < count else { throw failure("an unterminated string") }
-        let byte = base[index]
-        let simple: UInt8?
-        switch byte {
-        case UInt8(ascii: "\""): simple = 0x22
-        case UInt8(ascii: "\\"): simple = 0x5C
-        case UInt8(ascii: "/"): simple = 0x2F
-        case UInt8(ascii: "b"): simple = 0x08
-        case UInt8(ascii: "f"): simple = 0x0C
-        case UInt8(ascii: "n"): simple = 0x0A
-        case UInt8(ascii: "r"): simple = 0x0D
-        case UInt8(ascii: "t"): simple = 0x09
-        case UInt8(ascii: "u"): simple = nil
-        default: throw failure("an invalid escape in a string")
-        }
-        if let simple {
-            output?.pointee.append(simple)
-            index += 1
-            return
-        }
-        index += 1
-        var scalar = try hex4()
-        if scalar >= 0xD800 && scalar <= 0xDBFF {
-            guard count - index >= 2, base[index] == UInt8(ascii: "\\"), base[index + 1] == UInt8(ascii: "u") else {
-                throw failure("an unpaired surrogate escape")
+        let scalar: Unicode.Scalar
+        do {
+            scalar = try JSONEscape.decode(base, count: count, index: &index)
+        } catch {
+            switch error {
+            case .unterminated: throw failure("an unterminated string")
+            case .invalidEscape: throw failure("an invalid escape in a string")
+            case .truncatedUnicode: throw failure("an unterminated \\u escape")
+            case .invalidHexDigit: throw failure("a \\u escape without four hex digits")
+            case .unpairedSurrogate: throw failure("an unpaired surrogate escape")
             }
-            index += 2
-            let lowSurrogate = try hex4()
-            guard lowSurrogate >= 0xDC00 && lowSurrogate <= 0xDFFF else { throw failure("an unpaired surrogate escape") }
-            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (lowSurrogate - 0xDC00)
-        } else if scalar >= 0xDC00 && scalar <= 0xDFFF {
-            throw failure("an unpaired surrogate escape")
         }
-        if let output, let unicode = Unicode.Scalar(scalar), let encoded = UTF8.encode(unicode) {
-            output.pointee.append(contentsOf: encoded)
+        guard let output else { return }
+        if scalar.isASCII {
+            output.pointee.append(UInt8(truncatingIfNeeded: scalar.value))
+        } else {
+            output.pointee.append(contentsOf: UTF8.encode(scalar).unsafelyUnwrapped)
         }
-    }
-
-    private mutating func hex4() throws(ResponseFailure) -> UInt32 {
-        guard count - index >= 4 else { throw failure("an unterminated \\u escape") }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let byte = base[index]
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: throw failure("a \\u escape without four hex digits")
-            }
-            value = value << 4 | UInt32(digit)
-            index += 1
-        }
-        return value
     }
 }

@@ -1,5 +1,6 @@
 import Avro
 import Fetch
+import JSON
 import Kafka
 
 /// Announces headers the way HeaderService does: a `logevent_largeFileObjectAvailable` event, Avro in the
@@ -43,32 +44,13 @@ public enum SchemaRegistration {
         var request = FetchRequest(url: base + "/subjects/\(subject)/versions")
         request.method = .post
         request.headers = [("Content-Type", "application/vnd.schemaregistry.v1+json")]
-        request.body = Array("{\"schema\": \(jsonString(schemaText))}".utf8)
+        request.body = Array(JSONValue.object([("schema", .string(schemaText))]).serialized.utf8)
         let response = try await fetcher.perform(request, retry: fetcher.retry)
-        let text = String(decoding: response.body, as: UTF8.self)
         // The answer is `{"id": N}`.
-        guard let colon = text.firstIndex(of: ":"), let id = UInt32(text[text.index(after: colon)...].filter(\.isNumber)) else {
+        guard let id = (try? JSONValue.parse(response.body))?["id"]?.numberText.flatMap({ UInt32($0) }) else {
+            let text = String(decoding: response.body, as: UTF8.self)
             throw IngestSetupError("the registry answered the schema registration with \(text.prefix(200))")
         }
         return id
-    }
-
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }

@@ -1,10 +1,19 @@
 import Foundation
 
-/// A deterministic random number generator (SplitMix64): a randomized test seeded with it can be replayed.
+/// A small deterministic generator (SplitMix64), so every random input in the tests can be replayed.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    public let seed: UInt64
     public private(set) var state: UInt64
 
-    public init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) {
+        self.seed = seed
+        self.state = seed
+    }
+
+    /// A fresh random seed (or `CONSDB_TEST_SEED`, to replay a failure), printed with `label`.
+    public init(label: String) {
+        self.init(seed: TestSeed.make(label))
+    }
 
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15

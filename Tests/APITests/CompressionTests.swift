@@ -3,6 +3,7 @@ import CompressNIO
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import JSON
 import Testing
 
 /// One raw answer: status, headers and the body's bytes as sent (still compressed, if they were).

@@ -2,6 +2,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import JSON
 import Testing
 
 /// One operation of the OpenAPI document.

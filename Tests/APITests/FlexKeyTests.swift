@@ -1,4 +1,5 @@
 @testable import API
+import JSON
 import Testing
 
 @Suite("flex: addkey and key schema", .needsConsDBReference)

@@ -1,4 +1,5 @@
 @testable import API
+import JSON
 import Testing
 
 @Suite("SQL injection through path segments, keys, columns and query parameters", .needsConsDBReference)

@@ -1,4 +1,5 @@
 import Hummingbird
+import JSON
 import Postgres
 import Testing
 @testable import API

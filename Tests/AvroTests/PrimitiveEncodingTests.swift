@@ -94,20 +94,4 @@ struct PrimitiveEncodingTests {
             #expect(try roundTrip(.bytes(bytes), bytesSchema).decoded == .bytes(bytes))
         }
     }
-
-    @Test("UTF-8 validation accepts exactly the well-formed sequences")
-    func utf8Validation() {
-        let valid: [[UInt8]] = [
-            [], Array("plain ascii longer than eight bytes".utf8), [0xC2, 0x80], [0xDF, 0xBF], [0xE0, 0xA0, 0x80],
-            [0xED, 0x9F, 0xBF], [0xEE, 0x80, 0x80], [0xF0, 0x90, 0x80, 0x80], [0xF4, 0x8F, 0xBF, 0xBF],
-            Array("12345678é12345678😀".utf8),
-        ]
-        for bytes in valid { #expect(UTF8Validation.isValid(bytes), "\(bytes)") }
-        let invalid: [[UInt8]] = [
-            [0x80], [0xC0, 0x80], [0xC1, 0xBF], [0xC2], [0xC2, 0x41], [0xE0, 0x80, 0x80], [0xED, 0xA0, 0x80],
-            [0xF0, 0x80, 0x80, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xF5, 0x80, 0x80, 0x80], [0xFF],
-            [0xE1, 0x80], Array("12345678".utf8) + [0xF0, 0x9F, 0x98],
-        ]
-        for bytes in invalid { #expect(!UTF8Validation.isValid(bytes), "\(bytes)") }
-    }
 }

@@ -4,9 +4,10 @@ import FelisCatalog
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import JSON
 import Postgres
-import Testing
 import TestSupport
+import Testing
 
 /// One HTTP answer, with its body as text.
 struct Reply: Sendable, CustomStringConvertible {
@@ -275,22 +276,6 @@ extension JSONValue {
     var keys: [String] {
         guard case .object(let members) = self else { return [] }
         return members.map(\.0)
-    }
-
-    var arrayValue: [JSONValue]? {
-        guard case .array(let items) = self else { return nil }
-        return items
-    }
-
-    var stringValue: String? {
-        guard case .string(let text) = self else { return nil }
-        return text
-    }
-
-    /// The number's text exactly as the API wrote it.
-    var numberText: String? {
-        guard case .number(let text) = self else { return nil }
-        return text
     }
 
     /// Object members as a dictionary (for order-insensitive comparisons).
