@@ -70,12 +70,10 @@ struct OffsetLedgerTests {
 
     @Test func forgettingALostPartitionKeepsWhatIsInProgress() {
         let ledger = OffsetLedger()
-        ledger.begin(p0, offset: 1)
-        ledger.finish(p0, offset: 1)
-        ledger.committed([p0: 2])
-        ledger.begin(p1, offset: 7)
-        ledger.begin(p1, offset: 8)
+        for (partition, offset) in [(p0, Int64(1)), (p1, 7), (p1, 8)] { ledger.begin(partition, offset: offset) }
         ledger.finish(p1, offset: 8)
+        ledger.finish(p0, offset: 1)
+        ledger.committed(ledger.pendingCommits().filter { $0.key == p0 })
         ledger.forget([p0, p1])
         // p0 had nothing in progress: gone. p1 keeps 7 in progress (of a new assignment, perhaps), its
         // finished 8 and any commit forgotten.
