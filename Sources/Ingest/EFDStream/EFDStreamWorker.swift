@@ -15,6 +15,9 @@ import TimeScales
 /// by windows not yet known, within the discovery horizon), so a restart recomputes what was open
 /// (DESIGN §5.5). With several replicas in one consumer group, each writes only the columns whose topics
 /// it consumes (DESIGN §5.7).
+///
+/// Those decisions are `StreamCore`'s; this class performs what the core asks (Kafka, PostgreSQL, logs,
+/// metrics), reads the clocks, and reports back what became of each action.
 public final class EFDStreamWorker: Sendable {
     public let consumer: KafkaConsumer
     public let engine: SummaryEngine
@@ -68,8 +71,7 @@ public final class EFDStreamWorker: Sendable {
         let failure = await withTaskGroup(of: Void.self) { group -> (any Error)? in
             group.addTask { await self.fillInbox() }
             group.addTask { await self.listenForExposures() }
-            var state = StreamState(engine: engine, registry: registry)
-            let failure = await process(&state)
+            let failure = await process()
             group.cancelAll()
             return failure
         }
@@ -114,10 +116,25 @@ public final class EFDStreamWorker: Sendable {
 
     // MARK: Processing
 
+    /// What the processing loop owns: the core's state, the decoder (whose registry lookups are I/O, so it
+    /// stays out of the core), and the monotonic start the core's `uptime` counts from.
+    private struct Processing {
+        var core: StreamCore
+        var decoder: TelemetryDecoder
+        var row: [Double] = []
+        let started = ContinuousClock.now
+
+        var uptime: Duration { ContinuousClock.now - started }
+    }
+
+    /// Wall-clock UTC unix seconds: the time the core's events carry.
+    private static var now: Double { Date().timeIntervalSince1970 }
+
     /// One tick at a time: follow the assignment, decode the inbox into buffers, learn windows, close the
     /// ready ones, commit. Returns the error that stopped it, or nil after ``stop()``.
-    private func process(_ state: inout StreamState) async -> (any Error)? {
-        var lastPoll = ContinuousClock.now - settings.pollInterval
+    private func process() async -> (any Error)? {
+        let core = StreamCore(engine: engine, settings: settings)
+        var state = Processing(core: core, decoder: TelemetryDecoder(registry: registry, topicFields: core.topicFields))
         var failure: (any Error)?
         while !stopRequest.isFired {
             let batch = inbox.withLock { messages -> [KafkaMessage] in
@@ -128,83 +145,70 @@ public final class EFDStreamWorker: Sendable {
                 // Read after taking the batch: every message in it is of a partition assigned by now, or
                 // revoked since.
                 let assignment = consumer.assignment
-                if assignment != state.partitions.assignment { try await reassign(&state, to: assignment) }
+                if assignment != state.core.partitions.assignment { try await reassign(&state.core, to: assignment) }
                 for message in batch { try await ingest(message, into: &state) }
-                let now = Date().timeIntervalSince1970
+                let now = Self.now
                 let changed = windowsChanged.withLock { changed -> Bool in
                     defer { changed = false }
                     return changed
                 }
-                if changed || ContinuousClock.now - lastPoll >= settings.pollInterval {
-                    lastPoll = ContinuousClock.now
-                    try await refreshWindows(&state, now: now)
+                if state.core.windowRefreshDue(notified: changed, uptime: state.uptime) {
+                    try await refreshWindows(&state.core, now: now)
                 }
                 // The backlog is asked of the brokers only while some window waits for data.
-                let backlog = state.windows.earliestPendingBegin == nil ? nil : await topicBacklog()
-                try await closeReadyWindows(&state, now: now, backlog: backlog)
-                await commit(&state, now: now)
+                let backlog = state.core.needsBacklog ? await topicBacklog() : nil
+                try await closeReadyWindows(&state.core, now: now, backlog: backlog)
+                await commit(&state.core, now: now, uptime: state.uptime)
             } catch is CancellationError {
                 break
             } catch {
                 failure = error
                 break
             }
-            metrics.openWindows.set(Double(state.windows.openCount))
-            metrics.bufferedBytes.set(Double(state.buffers.values.reduce(0) { $0 + $1.storageBytes }))
+            metrics.openWindows.set(Double(state.core.windows.openCount))
+            metrics.bufferedBytes.set(Double(state.core.bufferedBytes))
             if batch.isEmpty { try? await Task.sleep(for: settings.tick) }
         }
-        await commit(&state, now: Date().timeIntervalSince1970)
+        await commit(&state.core, now: Self.now, uptime: state.uptime)
         return failure
     }
 
-    /// Follows a change of the partitions the group gives this replica. Revoked partitions are forgotten
-    /// (with their topics' buffers, so the topics' other partitions are read again from their committed
-    /// offsets). Every partition taken on is read from its committed offset, trusting the data from the
-    /// EFD time committed with it; a partition the group never committed starts at the oldest time a
-    /// window still to be learned may need, not at the start of the topic's retention.
-    private func reassign(_ state: inout StreamState, to assignment: Set<KafkaTopicPartition>) async throws {
-        let previous = state.partitions.assignment
-        let revoked = previous.subtracting(assignment)
-        let touched = Set(revoked.map(\.topic))
-        let reread = assignment.intersection(previous).filter { touched.contains($0.topic) }
-        for partition in revoked.union(reread) { state.forget(partition) }
-        let added = assignment.subtracting(previous).union(reread)
+    /// Follows a change of the partitions the group gives this replica (the core decides what is
+    /// forgotten and where each partition is read from; this reads the committed offsets and seeks).
+    private func reassign(_ core: inout StreamCore, to assignment: Set<KafkaTopicPartition>) async throws {
+        let change = core.assignmentChanged(to: assignment)
         let consumer = consumer
-        let committed = try await retrying("kafka") { try await consumer.committedWithMetadata(Array(added)) }
-        let now = Date().timeIntervalSince1970
-        for partition in added.sorted() {
-            let coveredFrom: Double
+        let committed = try await retrying("kafka") { try await consumer.committedWithMetadata(Array(change.added)) }
+        let now = Self.now
+        for partition in change.added.sorted() {
+            let resume = core.resumePoint(partition, committed: committed[partition], reread: change.reread.contains(partition), now: now)
             let offset: Int64
-            if let commit = committed[partition] {
-                offset = commit.offset
-                // An offset committed without the promise (by another program) promises nothing older than now.
-                coveredFrom = AssignedPartitions.coveredFrom(commitMetadata: commit.metadata) ?? now
+            switch resume {
+            case .committed(let committedOffset, _, let seek):
+                offset = committedOffset
                 // A partition taken on again after a revocation of its topic's other partitions: read again.
-                if reread.contains(partition), consumer.assignment.contains(partition) {
+                if seek, consumer.assignment.contains(partition) {
                     try await retrying("kafka") { try await consumer.seek(partition, to: offset) }
                 }
-            } else {
-                coveredFrom = now - settings.reopenHorizon.seconds - settings.discoveryHorizon.seconds - state.lookBack(partition.topic)
-                offset = try await retrying("kafka") { try await consumer.offsetForTime(partition, atOrAfter: Int64(coveredFrom * 1000)) }
+            case .time:
+                offset = try await retrying("kafka") { try await consumer.offsetForTime(partition, atOrAfter: resume.lookupMilliseconds) }
                 if consumer.assignment.contains(partition) {
                     try await retrying("kafka") { try await consumer.seek(partition, to: offset) }
                 }
             }
-            state.partitions.add(partition, coveredFrom: coveredFrom, resumeOffset: offset)
+            core.partitionResumed(partition, coveredFrom: resume.coveredFrom, offset: offset)
         }
-        let topics = Array(Set(assignment.map(\.topic)))
-        let counts = try await retrying("kafka") { try await consumer.partitionCounts(topics) }
-        state.partitions.updateOwnership(partitionCounts: counts)
-        metrics.ownedTopics.set(Double(state.partitions.ownedTopics.count))
-        let split = Set(topics).subtracting(state.partitions.ownedTopics)
-        if !split.isEmpty {
+        let counts = try await retrying("kafka") { try await consumer.partitionCounts(change.topics) }
+        let ownership = core.partitionCountsLearned(counts)
+        metrics.ownedTopics.set(Double(ownership.owned.count))
+        if !ownership.split.isEmpty {
             logger.warning("topics split between replicas: their columns are written by none", metadata: [
-                "event": "efd.split_topics", "topics": "\(split.sorted().joined(separator: ","))",
+                "event": "efd.split_topics", "topics": "\(ownership.split.sorted().joined(separator: ","))",
             ])
         }
         logger.info("assignment changed", metadata: [
-            "event": "efd.assignment", "partitions": "\(assignment.count)", "owned_topics": "\(state.partitions.ownedTopics.count)",
-            "revoked": "\(revoked.count)", "added": "\(added.count)",
+            "event": "efd.assignment", "partitions": "\(assignment.count)", "owned_topics": "\(ownership.owned.count)",
+            "revoked": "\(change.revoked.count)", "added": "\(change.added.count)",
         ])
     }
 
@@ -225,20 +229,17 @@ public final class EFDStreamWorker: Sendable {
             .run(body)
     }
 
-    private func ingest(_ message: KafkaMessage, into state: inout StreamState) async throws {
+    private func ingest(_ message: KafkaMessage, into state: inout Processing) async throws {
         let partition = message.topicPartition
-        // Revoked since it was fetched, or read already (handed out again after a seek or a rebalance).
-        guard let assigned = state.partitions[partition],
-              message.offset >= state.samples.nextOffset[partition] ?? assigned.resumeOffset
-        else { return }
+        guard state.core.admits(partition, offset: message.offset) else { return }
         metrics.messages.increment()
         let time: Double
         while true {
             do {
-                time = try await state.decoder.decode(topic: message.topic, message: message.value, into: &state.values)
+                time = try await state.decoder.decode(topic: message.topic, message: message.value, into: &state.row)
                 break
             } catch let error as TelemetryDecoder.Rejected {
-                state.samples.skip(partition, offset: message.offset)
+                state.core.messageRejected(partition, offset: message.offset)
                 try await reject(message, error: error.description)
                 return
             } catch {
@@ -250,27 +251,11 @@ public final class EFDStreamWorker: Sendable {
                 if stopRequest.isFired { throw CancellationError() }
             }
         }
-        // A sample from the future would move the watermark past windows whose data has not come yet.
-        guard time <= Date().timeIntervalSince1970 + 300 else {
-            state.samples.skip(partition, offset: message.offset)
-            try await reject(message, error: "private_efdStamp \(time) is more than 5 minutes in the future")
-            return
-        }
-        let taken: Int
-        do {
-            taken = try state.intake.append(topic: message.topic, time: time, row: state.values, into: &state.buffers)
-        } catch {
-            state.samples.skip(partition, offset: message.offset)
-            try await reject(message, error: error.description)
-            return
-        }
-        metrics.samples.increment(by: Int64(taken))
-        state.samples.record(partition, time: time, offset: message.offset)
-        let watermark = state.partitions[partition]?.watermark ?? -.infinity
-        state.partitions.noteSample(partition, time: time)
-        if time < watermark - 1 || state.windows.entries.values.contains(where: { $0.closedAt != nil }) {
-            state.windows.noteLateSample(at: time, lookBack: state.lookBack(message.topic), slack: state.bucketSlack(message.topic),
-                                         now: Date().timeIntervalSince1970)
+        switch state.core.sampleDecoded(partition, offset: message.offset, time: time, row: state.row, now: Self.now) {
+        case .buffered(let taken):
+            metrics.samples.increment(by: Int64(taken))
+        case .rejected(let reason):
+            try await reject(message, error: reason)
         }
     }
 
@@ -282,117 +267,67 @@ public final class EFDStreamWorker: Sendable {
         logger.warning("message rejected", metadata: ["event": "efd.reject", "topic": "\(message.topic)", "offset": "\(message.offset)", "error": "\(error)"])
     }
 
-    private func refreshWindows(_ state: inout StreamState, now: Double) async throws {
-        let since = now - settings.reopenHorizon.seconds - settings.discoveryHorizon.seconds
+    private func refreshWindows(_ core: inout StreamCore, now: Double) async throws {
+        let since = core.windowsWanted(now: now)
         let source = windowSource
         let windows = try await retrying("database") { try await self.pool.withConnection { try await source.windows(endingAfter: since, on: $0) } }
-        let added = state.windows.learn(windows, now: now)
+        let added = core.windowsLearned(windows, now: now)
         if added > 0 { logger.debug("windows learned", metadata: ["event": "efd.windows", "added": "\(added)"]) }
-        state.windows.forget(endedBefore: now - settings.reopenHorizon.seconds, tombstonesBefore: since - 60)
     }
 
-    /// Summarizes and upserts every window that is ready.
-    private func closeReadyWindows(_ state: inout StreamState, now: Double, backlog lagByTopic: [String: Int64]?) async throws {
-        let lateness = settings.lateness.seconds
-        let maximumWait = settings.maximumWait.seconds
-        let owned = state.partitions.ownedTopics
-        // Before the group has given this replica any topic there is nothing it may write.
-        guard !owned.isEmpty else { return }
-        let idle = Set((lagByTopic ?? [:]).filter { $0.value == 0 }.keys)
-        // The maximum wait is for data that never comes, not for data still queued: while any topic has a
-        // backlog (or before the first lag sample), windows wait for their data.
-        let caughtUp = lagByTopic.map { lag in owned.allSatisfy { (lag[$0] ?? 1) == 0 } } ?? false
-        for (key, entry) in state.windows.entries {
-            let pending = entry.closedAt == nil || entry.lateSince.map { now - $0 >= lateness } == true
-            guard pending else { continue }
-            let window = entry.window
-            let dataComplete = engine.config.topicNames.allSatisfy { topic in
-                let settled = window.span.end + lateness + state.bucketSlack(topic)
-                return !owned.contains(topic) || state.partitions.watermark(topic) >= settled || (idle.contains(topic) && now >= settled)
-            }
-            // The maximum wait is for data that never comes; while a backlog is read it waits, but never more
-            // than ten times as long (a topic stuck behind must not hold every window, and memory, for ever).
-            let waited = now - max(window.span.end, entry.learnedAt)
-            guard dataComplete || (caughtUp && waited >= maximumWait) || waited >= 10 * maximumWait else { continue }
+    /// Summarizes and upserts every window the core finds ready.
+    private func closeReadyWindows(_ core: inout StreamCore, now: Double, backlog: [String: Int64]?) async throws {
+        for ready in core.readyWindows(now: now, backlog: backlog) {
+            let window = ready.window
             let readyAt = ContinuousClock.now
-            state.intake.flushHeld(through: window.span.end, into: &state.buffers)
-            var summary = engine.summarize(window.span, kind: window.kind, buffers: state.buffers, scratch: &state.scratch)
-            // Only the columns of topics this replica consumes, and whose data it has from far enough back:
-            // other replicas fill the rest of the row, and a row is never overwritten from partial data.
-            let begin = window.span.begin
-            summary.columns = summary.columns.filter { state.mayWrite($0.name, windowBegin: begin) }
-            summary.unpivoted = summary.unpivoted.filter { state.mayWrite($0.property, windowBegin: begin) }
-            guard !summary.columns.isEmpty || !summary.unpivoted.isEmpty else {
+            guard case .upsert(let summary) = core.summarize(ready, now: now) else {
                 logger.notice("window not covered by this replica's data: left to the batch runs", metadata: [
                     "event": "efd.window_uncovered", "kind": "\(window.kind.rawValue)", "id": "\(window.id)",
                 ])
-                state.windows.markClosed(key, at: now)
                 continue
             }
             let writer = rowWriter
-            let snapshot = summary
-            let refused = try await retrying("database") { () async throws -> String? in
-                do {
-                    try await self.pool.withTransaction { try await writer.write(snapshot, for: window, on: $0) }
-                    return nil
-                } catch where FailureKind.isInputFault(error) {
-                    return "\(error)"
+            let refused: String?
+            do {
+                refused = try await retrying("database") { () async throws -> String? in
+                    do {
+                        try await self.pool.withTransaction { try await writer.write(summary, for: window, on: $0) }
+                        return nil
+                    } catch where FailureKind.isInputFault(error) {
+                        return "\(error)"
+                    }
                 }
+            } catch {
+                core.windowWriteFailed(window.key)
+                throw error
             }
             if let refused {
-                // The database refuses the values (e.g. out of a column's range): retrying cannot help.
                 metrics.rejected.increment()
                 logger.error("window row refused", metadata: ["event": "efd.window_refused", "kind": "\(window.kind.rawValue)", "id": "\(window.id)", "error": "\(refused)"])
-                state.windows.markClosed(key, at: now)
+                core.windowRefused(window.key, now: now)
                 continue
             }
             metrics.closeToCommit.record(ContinuousClock.now - readyAt)
             metrics.rowsWritten.increment(by: Int64(1 + summary.unpivoted.count))
             metrics.windowLatency.recordNanoseconds(Int64(max(0, now - window.span.end) * 1e9))
-            state.windows.markClosed(key, at: now)
+            core.windowWritten(window.key, now: now)
             logger.info("window summarized", metadata: [
                 "event": "efd.window", "kind": "\(window.kind.rawValue)", "id": "\(window.id)", "columns": "\(summary.columns.count)",
-                "complete": "\(dataComplete)", "rewrite": "\(entry.closedAt != nil)",
+                "complete": "\(ready.dataComplete)", "rewrite": "\(ready.rewrite)",
             ])
         }
     }
 
-    /// Commits, per partition, the lowest offset still needed, and drops data nothing needs any more.
-    private func commit(_ state: inout StreamState, now: Double) async {
-        let horizon = settings.discoveryHorizon.seconds
-        var offsets: [KafkaTopicPartition: Int64] = [:]
-        var metadata: [KafkaTopicPartition: String] = [:]
-        let assignment = consumer.assignment
-        for partition in state.samples.partitions where assignment.contains(partition) && state.partitions[partition] != nil {
-            let topic = partition.topic
-            let lookBack = state.lookBack(topic) + state.bucketSlack(topic)
-            // Windows not known yet may still need data back to the discovery horizon; windows kept (pending,
-            // or closed but open to late data, and recomputed after a restart) from their start minus the
-            // look-back.
-            let watermark = state.partitions.watermark(topic)
-            var neededFrom = (watermark.isFinite ? watermark : now) - horizon - lookBack
-            if let begin = state.windows.earliestKeptBegin { neededFrom = min(neededFrom, begin - lookBack) }
-            guard let offset = state.samples.committable(partition, neededFrom: neededFrom) else { continue }
-            state.samples.drop(partition, below: offset)
-            state.buffers[topic]?.dropSamples(before: neededFrom)
-            state.buffers[PackedSeries.bufferName(topic: topic)]?.dropSamples(before: neededFrom)
-            state.partitions.dropped(partition, before: neededFrom)
-            if offset > state.committed[partition] ?? -1 {
-                offsets[partition] = offset
-                metadata[partition] = AssignedPartitions.commitMetadata(coveredFrom: state.partitions[partition]!.coveredFrom)
-            }
-        }
-        if ContinuousClock.now - state.lastMemoryRelease >= .seconds(10) {
-            state.lastMemoryRelease = ContinuousClock.now
-            ProcessMemory.releaseFreeMemory()
-        }
-        guard !offsets.isEmpty else { return }
+    /// Commits what the core finds committable (it drops what nothing needs any more).
+    private func commit(_ core: inout StreamCore, now: Double, uptime: Duration) async {
+        let plan = core.commitDue(now: now, uptime: uptime, assignment: consumer.assignment)
+        if plan.releaseMemory { ProcessMemory.releaseFreeMemory() }
+        guard !plan.offsets.isEmpty else { return }
         do {
-            try await consumer.commit(offsets: offsets, metadata: metadata)
-            for (partition, offset) in offsets { state.committed[partition] = offset }
+            try await consumer.commit(offsets: plan.offsets, metadata: plan.metadata)
+            core.offsetsCommitted(plan.offsets)
         } catch {
             logger.warning("offset commit failed", metadata: ["event": "efd.commit_failed", "error": "\(error)"])
         }
     }
-
 }

@@ -1,39 +1,49 @@
-import Avro
 import EFD
 import Kafka
 import TimeScales
 
-/// Everything the stream's processing loop owns.
-struct StreamState {
-    var decoder: TelemetryDecoder
+/// The EFD stream's decisions as a value driven by events (DESIGN §5.5–5.7), after postgres-nio's
+/// `PoolStateMachine`: which messages to take and what they add to the buffers, what a rebalance forgets
+/// and where each partition is read from, which windows are ready and what their rows hold, which offsets
+/// to commit with which promise, and which data nothing needs any more.
+///
+/// It performs no I/O and reads no clock: each event carries the time (`now`, wall-clock UTC unix seconds;
+/// `uptime`, monotonic time since the worker started), and the worker performs what the answer asks (Kafka,
+/// PostgreSQL, logs, metrics) and feeds the results back as events. The promise it keeps: an offset is
+/// committed only when no window still to be written, or kept for late data, needs the messages below it.
+/// A window leaves the pending set only through ``windowWritten(_:now:)``, ``windowRefused(_:now:)`` or
+/// ``summarize(_:now:)`` finding nothing this replica may write.
+///
+/// The events live in extensions by concern: `StreamCore+Assignment`, `+Intake`, `+Windows`, `+Commit`.
+struct StreamCore {
+    let settings: EFDStreamSettings
+    let engine: SummaryEngine
     var buffers: [String: TopicBuffer]
     /// Rows to buffers, packed fields unpacked.
     var intake: TopicIntake
-    var values: [Double] = []
     var partitions = AssignedPartitions()
     var samples = PartitionSamples()
+    /// The offsets the broker accepted from this replica, per partition held.
     var committed: [KafkaTopicPartition: Int64] = [:]
     var windows = StreamWindows()
     var scratch = SampleSelection()
     /// When freed memory was last given back to the system (see `ProcessMemory`).
-    var lastMemoryRelease = ContinuousClock.now
+    var lastMemoryRelease: Duration = .zero
+    /// When ConsDB was last read for windows; nil before the first read.
+    var lastWindowRefresh: Duration?
     /// Topics of each column.
     let columnTopics: [String: [String]]
     /// How far before a window's start each column reads (its start offset, and the bucket a pre-aggregated
     /// window's start falls in).
     let columnReach: [String: Double]
     private let emptyBuffers: [String: TopicBuffer]
-    private let engine: SummaryEngine
 
-    init(engine: SummaryEngine, registry: SchemaRegistryClient) {
+    init(engine: SummaryEngine, settings: EFDStreamSettings) {
         intake = TopicIntake(engine: engine, rowTimeToUTC: { LeapSeconds.utcUnixSeconds(fromTAIUnixSeconds: $0) })
-        let intake = intake
-        decoder = TelemetryDecoder(registry: registry, topicFields: Dictionary(uniqueKeysWithValues: engine.config.topicNames.compactMap { topic in
-            intake.columns(topic).map { (topic, $0) }
-        }))
         buffers = engine.makeBuffers()
         emptyBuffers = buffers
         self.engine = engine
+        self.settings = settings
         var columnTopics: [String: [String]] = [:]
         var columnReach: [String: Double] = [:]
         for column in engine.config.columns {
@@ -45,6 +55,15 @@ struct StreamState {
         self.columnTopics = columnTopics
         self.columnReach = columnReach
     }
+
+    /// The fields to decode of each topic's messages, in the order ``sampleDecoded(_:offset:topic:time:row:now:)``
+    /// takes them.
+    var topicFields: [String: [String]] {
+        Dictionary(uniqueKeysWithValues: engine.config.topicNames.compactMap { topic in intake.columns(topic).map { (topic, $0) } })
+    }
+
+    /// Memory held by the topic buffers.
+    var bufferedBytes: Int { buffers.values.reduce(0) { $0 + $1.storageBytes } }
 
     func lookBack(_ topic: String) -> Double { engine.lookBack(topic: topic) }
 
