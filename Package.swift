@@ -55,12 +55,13 @@ let package = Package(
                 "Postgres", "Felis", "Kafka", "Avro", "Fetch", "HeaderFile", "Astrometry", "EFD", "InfluxDB",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
             name: "DevServices",
             dependencies: [
-                "Avro",
+                "Avro", "Ingest", "HeaderFile", "Astrometry", "EFD",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -87,6 +88,7 @@ let package = Package(
             dependencies: [
                 "CLibPQ",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -133,7 +135,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "HinfoBench",
-            dependencies: ["Ingest", "HeaderFile", "Felis", "Postgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Ingest", "DevServices", "HeaderFile", "Felis", "Postgres", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/HinfoBench"
         ),
         .executableTarget(

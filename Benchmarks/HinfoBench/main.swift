@@ -5,6 +5,7 @@ import Dispatch
 import Felis
 import Foundation
 import HeaderFile
+import DevServices
 import Ingest
 import Logging
 import Postgres
