@@ -59,12 +59,13 @@ let package = Package(
                 "InfluxDB", "Backoff", "JSON",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
             name: "DevServices",
             dependencies: [
-                "Avro", "JSON",
+                "Avro", "JSON", "Ingest", "HeaderFile", "Astrometry", "TimeScales", "EFD",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -91,6 +92,7 @@ let package = Package(
             dependencies: [
                 "CLibPQ",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The Felis model, loader, checks and DDL planning: pure, no database.
@@ -144,7 +146,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "HinfoBench",
-            dependencies: ["Ingest", "HeaderFile", "Felis", "FelisCatalog", "Postgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Ingest", "DevServices", "HeaderFile", "Felis", "FelisCatalog", "Postgres", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/HinfoBench"
         ),
         .executableTarget(

@@ -6,6 +6,7 @@ import Felis
 import FelisCatalog
 import Foundation
 import HeaderFile
+import DevServices
 import Ingest
 import Logging
 import Postgres

@@ -81,13 +81,14 @@ public enum Instrument: String, Sendable, CaseIterable {
         return Int(digits[1] - 48) * 3 + Int(digits[2] - 48)
     }
 
-    static let scienceRaftFirstDetector: [String: Int] = {
+    /// The science rafts' first detector numbers (R01 0, R02 9, ... R43 180).
+    public static let scienceRaftFirstDetector: [String: Int] = {
         let rafts = ["R01", "R02", "R03", "R10", "R11", "R12", "R13", "R14", "R20", "R21", "R22", "R23", "R24",
                      "R30", "R31", "R32", "R33", "R34", "R41", "R42", "R43"]
         return Dictionary(uniqueKeysWithValues: rafts.enumerated().map { ($1, $0 * 9) })
     }()
 
     /// Corner rafts hold two guiders and two wavefront sensors each, numbered after the 189 science sensors.
-    static let cornerRaftFirstDetector = ["R00": 189, "R04": 193, "R40": 197, "R44": 201]
+    public static let cornerRaftFirstDetector = ["R00": 189, "R04": 193, "R40": 197, "R44": 201]
     static let cornerSensorOffset = ["SG0": 0, "SG1": 1, "SW0": 2, "SW1": 3]
 }

@@ -28,6 +28,18 @@ public final class StopSignal: Sendable {
         return waiters != nil
     }
 
+    /// Returns once the signal has fired or `duration` has passed (or the task is cancelled); true if it fired.
+    @discardableResult
+    public func wait(atMost duration: Duration) async -> Bool {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.wait() }
+            group.addTask { try? await Task.sleep(for: duration) }
+            await group.next()
+            group.cancelAll()
+        }
+        return isFired
+    }
+
     /// Returns once the signal has fired, or the task is cancelled.
     public func wait() async {
         let id = state.withLock { state -> UInt64 in

@@ -1,10 +1,12 @@
 import ArgumentParser
+import DevServices
 import Fetch
 import Foundation
 import HeaderFile
 import Ingest
 import Kafka
 import Logging
+import ServiceLifecycle
 import TimeScales
 
 /// `consdb dev headers`: plays HeaderService for a demo night.
@@ -72,27 +74,34 @@ struct DevHeadersCommand: AsyncParsableCommand {
             guard exposureTime > 0, exposureTime < 3600 else { throw SettingError("--exposure-time", "must be between 0 and 3600 seconds; got \(exposureTime)") }
             let sensorNames = sensors.map { Array(DemoHeaders.sensors(of: instrument).prefix(max(1, $0))) }
             let night = DemoHeaders.night(instrument: instrument, dayObs: dayObs, count: count, sensors: sensorNames)
-            for (index, planned) in night.enumerated() {
-                if index > 0, interval > 0 { try await Task.sleep(for: .seconds(interval)) }
-                var observation = planned
-                observation.exposureTime = exposureTime
-                if live {
-                    // Ended half a second ago.
-                    let begin = TAITimestamp.now().adding(seconds: -exposureTime - 0.5) ?? TAITimestamp.now()
-                    observation.begin = begin
-                    observation.dayObs = begin.dayObs
-                    observation = DemoHeaders.pointed(observation)
+            let interval = interval, live = live, exposureTime = exposureTime
+            // SIGTERM / SIGINT end the night between two announcements; the producer then delivers what was sent.
+            let stopped = StopSignal()
+            let announcements = WorkerService(run: {
+                for (index, planned) in night.enumerated() {
+                    if index > 0, interval > 0, await stopped.wait(atMost: .seconds(interval)) { break }
+                    guard !stopped.isFired else { break }
+                    var observation = planned
+                    observation.exposureTime = exposureTime
+                    if live {
+                        // Ended half a second ago.
+                        let begin = TAITimestamp.now().adding(seconds: -exposureTime - 0.5) ?? TAITimestamp.now()
+                        observation.begin = begin
+                        observation.dayObs = begin.dayObs
+                        observation = DemoHeaders.pointed(observation)
+                    }
+                    let file = directory.appendingPathComponent("\(instrument.headerService)_header_\(observation.observationID).yaml")
+                    let text = HeaderFileWriter.yaml(DemoHeaders.header(observation))
+                    try Data(text.utf8).write(to: file, options: .atomic)
+                    try await announcer.announce(LargeFileAnnouncement(
+                        url: file.absoluteString, id: observation.observationID, generator: instrument.headerService,
+                        byteSize: Int64(text.utf8.count), sentTAI: TAITimestamp.now().taiUnixSeconds
+                    ), sequence: Int32(index))
+                    logger.info("announced header", metadata: ["event": "dev.headers.announce", "obsid": "\(observation.observationID)", "url": "\(file.absoluteString)"])
                 }
-                let file = directory.appendingPathComponent("\(instrument.headerService)_header_\(observation.observationID).yaml")
-                let text = HeaderFileWriter.yaml(DemoHeaders.header(observation))
-                try Data(text.utf8).write(to: file, options: .atomic)
-                try await announcer.announce(LargeFileAnnouncement(
-                    url: file.absoluteString, id: observation.observationID, generator: instrument.headerService,
-                    byteSize: Int64(text.utf8.count), sentTAI: TAITimestamp.now().taiUnixSeconds
-                ), sequence: Int32(index))
-                logger.info("announced header", metadata: ["event": "dev.headers.announce", "obsid": "\(observation.observationID)", "url": "\(file.absoluteString)"])
-            }
-            await producer.close()
+            }, stop: { stopped.fire() })
+            try await WorkerSetup.run(dependencies: [ClosingService { await producer.close() }], worker: announcements, metricsPort: 0,
+                                      exposition: { "" }, isReady: { true }, logger: logger)
         }
     }
 }

@@ -73,18 +73,10 @@ struct DevKafkaCommand: AsyncParsableCommand {
             ])
 
             let group = ServiceGroup(configuration: .init(
-                services: [UntilShutdown()], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+                services: [ClosingService { await cluster.close() }], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
             ))
             try await group.run()
-            await cluster.close()
             logger.info("mock Kafka cluster stopped", metadata: ["event": "dev.kafka.stop"])
         }
-    }
-}
-
-/// A service that does nothing until graceful shutdown: keeps the process serving the mock cluster.
-private struct UntilShutdown: Service {
-    func run() async throws {
-        try? await gracefulShutdown()
     }
 }

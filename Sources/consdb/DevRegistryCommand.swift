@@ -56,18 +56,10 @@ struct DevRegistryCommand: AsyncParsableCommand {
             logger.info("schema registry running", metadata: ["event": "dev.registry.start", "url": "\(url)"])
 
             let group = ServiceGroup(configuration: .init(
-                services: [WaitForShutdown()], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+                services: [ClosingService { await server.stop() }], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
             ))
             try await group.run()
-            await server.stop()
             logger.info("schema registry stopped", metadata: ["event": "dev.registry.stop"])
         }
-    }
-}
-
-/// Does nothing until graceful shutdown: the registry serves from its own task meanwhile.
-private struct WaitForShutdown: Service {
-    func run() async throws {
-        try? await gracefulShutdown()
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Avro
+import DevServices
 import EFD
 import Fetch
 import Foundation
@@ -67,35 +68,41 @@ struct DevTelemetryCommand: AsyncParsableCommand {
                 }
             }
             if let influx { try await influx.createDatabase("efd") }
-            var lines: [String] = []
-            var lastWrite = Date().timeIntervalSince1970
-            let encoder = AvroEncoder()
-            let start = Date().timeIntervalSince1970
-            var next = telemetry.topics.map { _ in start }
-            let tick = 0.02
-            while duration.map({ Date().timeIntervalSince1970 - start < $0 }) ?? true {
-                let now = Date().timeIntervalSince1970
-                var batch: [KafkaOutgoingMessage] = []
-                for (position, topic) in telemetry.topics.enumerated() {
-                    while next[position] <= now {
-                        for index in topic.indices.isEmpty ? [nil] : topic.indices.map(Optional.some) {
-                            let value = telemetry.value(topic, utc: next[position], index: index)
-                            batch.append(KafkaOutgoingMessage(topic: topic.name, key: [], value: try encoder.encodeFrame(value, as: topic.schema, schemaID: schemaIDs[topic.name]!)))
-                            if influx != nil, let line = EFDLineProtocol.line(topic: topic.name, record: value) { lines.append(line) }
+            // SIGTERM / SIGINT stop the production after the current tick; the producer then delivers what was sent.
+            let stopped = StopSignal()
+            let duration = duration, ids = schemaIDs
+            let production = WorkerService(run: {
+                var lines: [String] = []
+                var lastWrite = Date().timeIntervalSince1970
+                let encoder = AvroEncoder()
+                let start = Date().timeIntervalSince1970
+                var next = telemetry.topics.map { _ in start }
+                let tick = 0.02
+                while !stopped.isFired, duration.map({ Date().timeIntervalSince1970 - start < $0 }) ?? true {
+                    let now = Date().timeIntervalSince1970
+                    var batch: [KafkaOutgoingMessage] = []
+                    for (position, topic) in telemetry.topics.enumerated() {
+                        while next[position] <= now {
+                            for index in topic.indices.isEmpty ? [nil] : topic.indices.map(Optional.some) {
+                                let value = telemetry.value(topic, utc: next[position], index: index)
+                                batch.append(KafkaOutgoingMessage(topic: topic.name, key: [], value: try encoder.encodeFrame(value, as: topic.schema, schemaID: ids[topic.name]!)))
+                                if influx != nil, let line = EFDLineProtocol.line(topic: topic.name, record: value) { lines.append(line) }
+                            }
+                            next[position] += 1 / topic.rate
                         }
-                        next[position] += 1 / topic.rate
                     }
+                    if !batch.isEmpty { _ = try await producer.send(batch) }
+                    // Telegraf writes the EFD in batches; once a second here.
+                    if let influx, now - lastWrite >= 1, !lines.isEmpty {
+                        try await influx.write(lineProtocol: lines.joined(separator: "\n"))
+                        lines.removeAll(keepingCapacity: true)
+                        lastWrite = now
+                    }
+                    try await Task.sleep(for: .seconds(tick))
                 }
-                if !batch.isEmpty { _ = try await producer.send(batch) }
-                // Telegraf writes the EFD in batches; once a second here.
-                if let influx, now - lastWrite >= 1, !lines.isEmpty {
-                    try await influx.write(lineProtocol: lines.joined(separator: "\n"))
-                    lines.removeAll(keepingCapacity: true)
-                    lastWrite = now
-                }
-                try await Task.sleep(for: .seconds(tick))
-            }
-            await producer.close()
+            }, stop: { stopped.fire() })
+            try await WorkerSetup.run(dependencies: [ClosingService { await producer.close() }], worker: production, metricsPort: 0,
+                                      exposition: { "" }, isReady: { true }, logger: logger)
         }
     }
 }

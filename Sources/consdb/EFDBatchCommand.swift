@@ -6,6 +6,7 @@ import Ingest
 import Kafka
 import Logging
 import Postgres
+import ServiceLifecycle
 import Synchronization
 import TimeScales
 
@@ -116,6 +117,7 @@ struct EFDBatchCommand: AsyncParsableCommand {
             batchSettings.lease = .seconds(try Self.duration("--lease", lease, atLeast: 1))
 
             let pool = ConnectionPool(configuration: .init(conninfo: url, maxConnections: 4), logger: logger)
+            // A run's service group closes the pool; this closes it when no group ran (a dry run, an error before).
             do {
                 try await execute(pool: pool, name: name, configPath: config, efdConfig: efdConfig, length: length, reach: reach, batchSettings: batchSettings,
                                   settings: settings, logger: logger)
@@ -145,18 +147,16 @@ struct EFDBatchCommand: AsyncParsableCommand {
             intervals = BatchInterval.split(start: from, end: through, length: length, overlap: reach)
             guard intervals.count <= 1_000_000 else { throw SettingError("--interval", "cuts the range into more than 1,000,000 tasks") }
         } else if cron {
-            let now = Date().timeIntervalSince1970
-            let window = try Self.duration("--cron-window", cronWindow, atLeast: 1)
-            let delay = try Self.duration("--cron-delay", cronDelay, atLeast: 0)
-            intervals = BatchInterval.aligned(from: now - delay - window, through: now - delay, length: length, overlap: reach)
-            requeue = []
+            let plan = BatchCron(window: try Self.duration("--cron-window", cronWindow, atLeast: 1),
+                                 delay: try Self.duration("--cron-delay", cronDelay, atLeast: 0), length: length, overlap: reach)
+            intervals = plan.intervals(at: Date().timeIntervalSince1970)
+            requeue = BatchCron.requeue
         } else if failureMonitor {
-            let since = Date().timeIntervalSince1970 - days * 86400
+            let monitor = BatchFailureMonitor(days: days, length: length, overlap: reach)
+            let since = monitor.since(now: Date().timeIntervalSince1970)
             let missing = try await pool.withConnection { try await windows.windowsWithoutRows(endingAfter: since, efdSchema: "efd_\(name)", on: $0) }
-            // The aligned interval each missing window begins in: the same tasks --cron names.
-            let starts = Set(missing.map { ($0.span.begin / length).rounded(.down) })
-            intervals = starts.sorted().map { BatchInterval(start: $0 * length - reach, end: ($0 + 1) * length) }
-            requeue = Set(BatchTask.State.allCases)
+            intervals = monitor.intervals(missing: missing)
+            requeue = BatchFailureMonitor.requeue
             logger.info("failure monitor", metadata: [
                 "event": "efd.batch.missing", "windows": "\(missing.count)", "intervals": "\(intervals.count)", "days": "\(days)",
             ])
@@ -197,20 +197,19 @@ struct EFDBatchCommand: AsyncParsableCommand {
                                     settings: batchSettings, logger: logger)
         let open = try await queue.counts(instrument: name)
         let progress = ProgressReporter(total: (open[.pending] ?? 0) + (open[.running] ?? 0), label: "efd batch \(name)", logger: logger)
-        // SIGTERM / SIGINT: finish the task in hand and stop (the rest stays queued for --resume).
-        let outcome = Mutex(EFDBatchReport())
-        try await WorkerSetup.run({
-            let report = try await worker.drain(progress: progress)
-            outcome.withLock { $0 = report }
-        }, stop: { worker.stop() }, metricsPort: 0, exposition: { "" }, isReady: { true }, logger: logger)
-        progress.finish()
-        let report = outcome.withLock { $0 }
-        if let replayConsumer { await replayConsumer.close() }
-        let states = try await queue.counts(instrument: name)
-        let summary = EFDBatchSummary(report: report, queue: states)
-        FileHandle.standardError.write(Data((summary.text + "\n").utf8))
-        logger.info("batch finished", metadata: summary.metadata)
-        if report.tasksFailed > 0 { throw ExitCode(1) }
+        // SIGTERM / SIGINT: finish the task in hand and stop (the rest stays queued for --resume). The summary
+        // is written inside the group, while the pool still runs: it reads the queue's final state.
+        let failed = Mutex(0)
+        let drain = worker.service(progress: progress) { report in
+            progress.finish()
+            failed.withLock { $0 = report.tasksFailed }
+            let summary = EFDBatchSummary(report: report, queue: try await queue.counts(instrument: name))
+            FileHandle.standardError.write(Data((summary.text + "\n").utf8))
+            logger.info("batch finished", metadata: summary.metadata)
+        }
+        let dependencies: [any Service] = [pool] + (replayConsumer.map { consumer in [ClosingService { await consumer.close() }] } ?? [])
+        try await WorkerSetup.run(dependencies: dependencies, worker: drain, metricsPort: 0, exposition: { "" }, isReady: { true }, logger: logger)
+        if failed.withLock({ $0 }) > 0 { throw ExitCode(1) }
     }
 
     static func influx(_ settings: Settings, logger: Logger) throws -> InfluxClient {

@@ -165,10 +165,8 @@ struct EFDStreamCommand: AsyncParsableCommand {
                 instrument: instrument, cdbSchema: "cdb_\(name)", efdSchema: efdSchema,
                 visitFilterColumn: visitFilter ?? settings.string("EFD_VISIT_FILTER_COLUMN"), settings: streamSettings, metrics: metrics, logger: logger
             )
-            try await WorkerSetup.run({ try await worker.run() }, stop: { worker.stop() }, metricsPort: port,
+            try await WorkerSetup.run(dependencies: [pool, ClosingService { await consumer.close() }], worker: worker.service, metricsPort: port,
                                       exposition: { metrics.exposition() }, isReady: { !metrics.isPaused }, logger: logger)
-            await consumer.close()
-            await pool.shutdown()
         }
     }
 }

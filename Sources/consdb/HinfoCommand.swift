@@ -76,6 +76,7 @@ struct HinfoCommand: AsyncParsableCommand {
             guard slots > 0 else { throw SettingError("--concurrency", "must be positive; got \(slots)") }
 
             let pool = ConnectionPool(configuration: .init(conninfo: url, maxConnections: slots + 1), logger: logger)
+            // The worker's service group closes the pool; this closes it on every other path (a backfill, an error).
             defer { Task { await pool.shutdown() } }
             let metrics = HinfoMetrics(instrument: instrument)
             let ingestor = HeaderIngestor(instrument: instrument, pool: pool, policy: policy,
@@ -94,8 +95,7 @@ struct HinfoCommand: AsyncParsableCommand {
                 if summary.rejected > 0 { throw ExitCode(1) }
                 return
             }
-            try await runWorker(instrument: instrument, ingestor: ingestor, fetcher: fetcher, concurrency: slots, settings: settings, logger: logger)
-            await pool.shutdown()
+            try await runWorker(instrument: instrument, pool: pool, ingestor: ingestor, fetcher: fetcher, concurrency: slots, settings: settings, logger: logger)
         }
     }
 
@@ -140,7 +140,7 @@ struct HinfoCommand: AsyncParsableCommand {
         return value
     }
 
-    private func runWorker(instrument: Instrument, ingestor: HeaderIngestor, fetcher: Fetcher, concurrency: Int, settings: Settings, logger: Logger) async throws {
+    private func runWorker(instrument: Instrument, pool: ConnectionPool, ingestor: HeaderIngestor, fetcher: Fetcher, concurrency: Int, settings: Settings, logger: Logger) async throws {
         let kafka = try WorkerSetup.kafka(settings, defaultGroup: "consdb-consumer")
         let registry = try WorkerSetup.registry(settings)
         var eventSettings = HeaderEventSettings()
@@ -162,8 +162,7 @@ struct HinfoCommand: AsyncParsableCommand {
             "registry": "\(registry.redactedURL)", "metrics_port": "\(port)", "policy": "\(ingestor.policy)",
             "url_prefixes": "\(eventSettings.allowedURLs)",
         ])
-        try await WorkerSetup.run({ try await worker.run() }, stop: { worker.stop() }, metricsPort: port,
+        try await WorkerSetup.run(dependencies: [pool, ClosingService { await consumer.close() }], worker: worker.service, metricsPort: port,
                                   exposition: { ingestor.metrics.exposition() }, isReady: { !ingestor.metrics.isPaused }, logger: logger)
-        await consumer.close()
     }
 }

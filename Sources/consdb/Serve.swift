@@ -82,12 +82,12 @@ struct Serve: AsyncParsableCommand {
                 "database": "\(DatabaseURL.redacted(url))", "write_auth": "\(!configuration.writeTokens.isEmpty)",
                 "tokens": "\(configuration.writeTokens.count)", "read_auth": "\(configuration.authenticateReads)",
             ])
+            // The pools first, so that they close after the server has answered its last request.
+            let services: [any Service] = [pool] + (queryPool.map { [$0] } ?? []) + [app]
             let group = ServiceGroup(
-                configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+                configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             )
             try await group.run()
-            await pool.shutdown()
-            await queryPool?.shutdown()
             logger.info("stopped", metadata: ["event": "serve.stop"])
         }
     }

@@ -6,7 +6,8 @@ import Logging
 import ServiceLifecycle
 
 /// What the long-running workers (`hinfo`, `efd stream`) set up alike: Kafka and the schema registry from
-/// the environment, the metrics port, and running under ServiceLifecycle with the metrics server.
+/// the environment, the metrics port, and running in one ServiceGroup with the pool, the consumer and the
+/// metrics server.
 enum WorkerSetup {
     /// DESIGN §4's Kafka settings, with a default consumer group (and assignment strategy, when
     /// `KAFKA_ASSIGNMENT_STRATEGY` is not set).
@@ -37,32 +38,18 @@ enum WorkerSetup {
         return port
     }
 
-    /// Runs `run` until it returns or SIGTERM/SIGINT (which calls `stop`, for a graceful finish), with the
-    /// metrics server beside it when `metricsPort` is not 0.
-    static func run(_ run: @escaping @Sendable () async throws -> Void, stop: @escaping @Sendable () -> Void, metricsPort: Int,
+    /// Runs a worker in one `ServiceGroup` until it returns, or until SIGTERM/SIGINT asks it to finish: first
+    /// `dependencies` (the database pool, then the Kafka consumer), then the worker, then the metrics server
+    /// when `metricsPort` is not 0. Graceful shutdown goes in reverse order, so the metrics server stops
+    /// first and the pool closes last; the worker returning, or failing, shuts the group down the same way.
+    static func run(dependencies: [any Service], worker: WorkerService, metricsPort: Int,
                     exposition: @escaping @Sendable () -> String, isReady: @escaping @Sendable () -> Bool, logger: Logger) async throws {
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: GracefulWorker(work: run, stop: stop), successTerminationBehavior: .gracefullyShutdownGroup,
-                  failureTerminationBehavior: .gracefullyShutdownGroup),
-        ]
+        var services = dependencies.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+        services.append(.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
         if metricsPort > 0 {
             services.append(.init(service: MetricsServer.application(port: metricsPort, exposition: exposition, isReady: isReady, logger: logger)))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
-    }
-}
-
-/// A worker as a service: graceful shutdown asks it to stop, and it returns when it has.
-private struct GracefulWorker: Service {
-    let work: @Sendable () async throws -> Void
-    let stop: @Sendable () -> Void
-
-    func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await work()
-        } onGracefulShutdown: {
-            stop()
-        }
     }
 }

@@ -1,6 +1,7 @@
 import Fetch
 import Foundation
 import HeaderFile
+import DevServices
 import Ingest
 import Postgres
 import Testing

@@ -1,3 +1,4 @@
+import DevServices
 import Ingest
 import Testing
 import TimeScales

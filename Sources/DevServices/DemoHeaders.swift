@@ -1,6 +1,7 @@
 import Astrometry
 import Foundation
 import HeaderFile
+import Ingest
 import TimeScales
 
 /// One made-up observation, for the demo night, tests and benchmarks.
@@ -116,8 +117,8 @@ extension DemoHeaders {
     /// A night of `count` exposures of 30 s, 40 s apart from 01:00 TAI after the observing day's date, each
     /// pointed at a field well above the horizon, cycling through the bands.
     public static func night(instrument: Instrument, dayObs: Int, count: Int, sensors: [String]? = nil) -> [DemoObservation] {
-        guard let date = CivilDate(yyyymmdd: dayObs) else { return [] }
-        let evening = TAITimestamp(nanoseconds: Int64(date.daysSinceEpoch + 1) * TAITimestamp.nanosecondsPerDay + 3_600_000_000_000)
+        let date = String(format: "%04d-%02d-%02dT01:00:00", dayObs / 10000, dayObs / 100 % 100, dayObs % 100)
+        guard let evening = TAITimestamp(iso: date)?.adding(seconds: 86400) else { return [] }
         let bands = ["g", "r", "i", "z", "y", "u"]
         return (1...max(1, count)).map { seq in
             var observation = DemoObservation(instrument: instrument, dayObs: dayObs, seqNum: seq, begin: evening.adding(seconds: Double(seq - 1) * 40) ?? evening, sensors: sensors)
