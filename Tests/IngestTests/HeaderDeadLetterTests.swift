@@ -1,3 +1,4 @@
+import DevServices
 import Foundation
 import HeaderFile
 import Ingest
