@@ -1,5 +1,5 @@
 import Avro
-import Ingest
+import DevServices
 import Testing
 
 @Suite("EFD line protocol")
