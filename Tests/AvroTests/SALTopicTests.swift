@@ -45,7 +45,9 @@ struct SALTopicTests {
         #expect(values.count == columns.count)
         #expect(values[0] == 1_722_532_816.970_123)
         #expect(values[1] == 0)
-        #expect(Array(values[2..<12]) == (0..<10).map { 180.5 + Double($0) * 0.001 })
+        // Named and typed apart: inside #expect the closure's literals left the type checker too many choices.
+        let positions: [Double] = (0..<10).map { 180.5 + Double($0) * 0.001 }
+        #expect(Array(values[2..<12]) == positions)
         #expect(values[12] == Double(Float(8.95)))
         #expect(values[13] == 1)
         #expect(values[14] == -0.25)

@@ -68,8 +68,11 @@ import TestSupport
     }
 
     @Test func unreachableBrokersGiveTypedErrorsInBoundedTime() async throws {
-        // Port 1 on loopback: connections are refused.
-        var configuration = KafkaConfiguration(bootstrapServers: "127.0.0.1:1", groupID: uniqueName("group"))
+        // A loopback port bound and never listened on: connections are refused, and no other program can
+        // take the port while the test runs.
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        var configuration = KafkaConfiguration(bootstrapServers: "127.0.0.1:\(refusing.port)", groupID: uniqueName("group"))
         configuration.deliveryTimeout = .seconds(1)
         let consumer = try KafkaConsumer.make(configuration: configuration, logger: testLogger)
         let producer = try KafkaProducer.make(configuration: configuration, logger: testLogger)
@@ -102,6 +105,8 @@ import TestSupport
         }
     }
 
+    /// Refused while the configuration is checked, before any connection is tried (the broker address is
+    /// never dialled).
     @Test func invalidConfigurationIsATypedError() {
         var configuration = KafkaConfiguration(bootstrapServers: "127.0.0.1:1", groupID: "g")
         configuration.extraProperties = ["no.such.property": "1"]
