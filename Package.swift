@@ -172,7 +172,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["Postgres", "InfluxDB"]
+            dependencies: ["Postgres", "InfluxDB", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "TimeScalesTests", dependencies: ["TimeScales"]),

@@ -89,6 +89,8 @@ struct HinfoCommand: AsyncParsableCommand {
             var fetcher = Fetcher(s3: S3Settings.fromEnvironment(settings.values), logger: logger)
             fetcher.rewrite = URLRewrite(bucketPrefix: settings.string("BUCKET_PREFIX") ?? "")
 
+            // A backfill is a one-shot job outside any service group: SIGINT/SIGTERM end the process at once,
+            // which loses nothing (one transaction per header; a rerun leaves written exposures alone).
             if backfill {
                 let summary = try await runBackfill(instrument: instrument, ingestor: ingestor, fetcher: fetcher, concurrency: slots, settings: settings, logger: logger)
                 await pool.shutdown()

@@ -5,33 +5,6 @@ import Synchronization
 import Testing
 import TestSupport
 
-/// A log handler that keeps every record, to see what reached the logger.
-struct RecordingLogHandler: LogHandler {
-    struct Record: Sendable {
-        var level: Logger.Level
-        var message: String
-        var metadata: Logger.Metadata
-    }
-
-    final class Store: Sendable {
-        let records = Mutex<[Record]>([])
-    }
-
-    let store: Store
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        let record = Record(level: event.level, message: event.message.description, metadata: metadata.merging(event.metadata ?? [:]) { $1 })
-        store.records.withLock { $0.append(record) }
-    }
-}
-
 @Suite("Server notices go to the logger")
 struct NoticeTests {
     @Test func noticesAndWarningsArriveAsLogRecords() async throws {

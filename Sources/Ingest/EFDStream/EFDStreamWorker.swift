@@ -225,8 +225,11 @@ public final class EFDStreamWorker: Sendable {
     }
 
     private func retrying<T: Sendable>(_ service: String, _ body: @Sendable () async throws -> T) async throws -> T {
-        try await TransientRetry(service: service, maximumDelay: settings.maximumRetryDelay, pauses: metrics.pauses, logger: logger, stop: stopRequest)
-            .run(body)
+        try await transientRetry(service).run(body)
+    }
+
+    private func transientRetry(_ service: String) -> TransientRetry {
+        TransientRetry(service: service, maximumDelay: settings.maximumRetryDelay, pauses: metrics.pauses, logger: logger, stop: stopRequest)
     }
 
     private func ingest(_ message: KafkaMessage, into state: inout Processing) async throws {
@@ -234,21 +237,24 @@ public final class EFDStreamWorker: Sendable {
         guard state.core.admits(partition, offset: message.offset) else { return }
         metrics.messages.increment()
         let time: Double
+        // Decoding writes into the reused row, so the registry's outage is waited out here rather than
+        // through `retrying`; everything behind this message waits with it.
+        var outage = TransientRetry.Outage(transientRetry("schema registry"))
+        defer { outage.abandon() }
         while true {
             do {
                 time = try await state.decoder.decode(topic: message.topic, message: message.value, into: &state.row)
+                outage.resumed()
                 break
             } catch let error as TelemetryDecoder.Rejected {
+                outage.resumed()
                 state.core.messageRejected(partition, offset: message.offset)
                 try await reject(message, error: error.description)
                 return
+            } catch is CancellationError {
+                throw CancellationError()
             } catch {
-                // The registry is unreachable: wait (pausing everything behind this message) and retry.
-                metrics.pauses.begin()
-                defer { metrics.pauses.end() }
-                logger.warning("schema registry unavailable: pausing", metadata: ["event": "efd.pause", "error": "\(error)"])
-                try await Task.sleep(for: .seconds(1))
-                if stopRequest.isFired { throw CancellationError() }
+                try await outage.wait(after: error)
             }
         }
         switch state.core.sampleDecoded(partition, offset: message.offset, time: time, row: state.row, now: Self.now) {

@@ -16,38 +16,70 @@ struct TransientRetry {
     var backoff: ExponentialBackoff { ExponentialBackoff(initial: .milliseconds(250), maximum: maximumDelay) }
 
     func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
-        let backoff = self.backoff
-        var retry = 0
-        var waiting = false
-        defer { if waiting { pauses.end() } }
+        var outage = Outage(self)
+        defer { outage.abandon() }
         while true {
             try Task.checkCancellation()
             do {
                 let value = try await body()
-                if waiting {
-                    logger.notice("\(service) is back: resuming", metadata: ["event": "ingest.resume", "service": "\(service)"])
-                }
+                outage.resumed()
                 return value
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
-                if Task.isCancelled { throw CancellationError() }
-                if !waiting {
-                    waiting = true
-                    pauses.begin()
-                    logger.warning("\(service) unavailable: pausing", metadata: ["event": "ingest.pause", "service": "\(service)", "error": "\(error)"])
-                }
-                // Slept in slices so that a fired stop signal ends the wait promptly.
-                let delay = backoff.delay(forRetry: retry)
-                var slept = Duration.zero
-                while slept < delay {
-                    if stop?.isFired == true { throw CancellationError() }
-                    let slice = min(.milliseconds(250), delay - slept)
-                    try await Task.sleep(for: slice)
-                    slept += slice
-                }
-                retry += 1
+                try await outage.wait(after: error)
             }
+        }
+    }
+
+    /// The waiting for one piece of work, for callers that cannot hand their work over as a closure
+    /// (it mutates their own state): call ``wait(after:)`` after each failure, ``resumed()`` after the
+    /// success, and ``abandon()`` on every way out (a `defer`), so that the pause is always ended.
+    struct Outage {
+        let retry: TransientRetry
+        private var attempts = 0
+        private var waiting = false
+
+        init(_ retry: TransientRetry) {
+            self.retry = retry
+        }
+
+        /// Logs the pause the first time, then sleeps the next back-off delay, in slices so that a fired
+        /// stop signal or a cancellation ends the wait promptly (with `CancellationError`).
+        mutating func wait(after error: any Error) async throws {
+            if Task.isCancelled { throw CancellationError() }
+            if !waiting {
+                waiting = true
+                retry.pauses.begin()
+                retry.logger.warning("\(retry.service) unavailable: pausing", metadata: [
+                    "event": "ingest.pause", "service": "\(retry.service)", "error": "\(error)",
+                ])
+            }
+            let delay = retry.backoff.delay(forRetry: attempts)
+            var slept = Duration.zero
+            while slept < delay {
+                if retry.stop?.isFired == true { throw CancellationError() }
+                let slice = min(.milliseconds(250), delay - slept)
+                try await Task.sleep(for: slice)
+                slept += slice
+            }
+            attempts += 1
+        }
+
+        /// The work succeeded: logs the resumption if it had paused.
+        mutating func resumed() {
+            guard waiting else { return }
+            retry.logger.notice("\(retry.service) is back: resuming", metadata: ["event": "ingest.resume", "service": "\(retry.service)"])
+            waiting = false
+            attempts = 0
+            retry.pauses.end()
+        }
+
+        /// Ends a pause still open (the work was cancelled while waiting).
+        mutating func abandon() {
+            guard waiting else { return }
+            waiting = false
+            retry.pauses.end()
         }
     }
 }
