@@ -10,8 +10,9 @@ import Testing
 /// Answers every connection with `response` (raw bytes, written after the request has been read),
 /// then closes it; `hangs` keeps the connection open without answering instead.
 final class RawHTTPServer: @unchecked Sendable {
-    // @unchecked Sendable: `listener` is set in init and only closed in `stop`; the accept thread
-    // reads the immutable response.
+    // @unchecked Sendable: `listener` is set in init and closed only by the accept thread as it
+    // exits (so its number cannot be reused by the next server while this thread still accepts on
+    // it); `stop` only shuts it down, which wakes the blocked accept. The response is immutable.
     let port: Int
     private let listener: Int32
     private let response: [UInt8]
@@ -46,7 +47,11 @@ final class RawHTTPServer: @unchecked Sendable {
     private func serve() {
         while true {
             let connection = accept(listener, nil, nil)
-            guard connection >= 0 else { return }  // closed by stop()
+            guard connection >= 0 else {
+                if errno == EINTR { continue }
+                close(listener)  // shut down by stop()
+                return
+            }
             readRequest(connection)
             if hangs {
                 Thread.sleep(forTimeInterval: 5)
@@ -77,7 +82,6 @@ final class RawHTTPServer: @unchecked Sendable {
 
     func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 }
 
