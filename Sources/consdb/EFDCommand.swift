@@ -157,7 +157,10 @@ struct EFDStreamCommand: AsyncParsableCommand {
 
             let pool = ConnectionPool(configuration: .init(conninfo: url, maxConnections: 4), logger: logger)
             let efdSchema = "efd_\(name)"
-            try await EFDCommandSupport.checkSchemas(pool: pool, instrument: instrument, configPath: config, config: efdConfig)
+            // The stream waits for its database at start, as it does for an outage once running.
+            try await DatabaseStartup.waitingForDatabase(logger: logger) {
+                try await EFDCommandSupport.checkSchemas(pool: pool, instrument: instrument, configPath: config, config: efdConfig)
+            }
             let consumer = try KafkaConsumer.make(configuration: kafka, logger: logger)
             let metrics = EFDStreamMetrics(instrument: instrument)
             let worker = EFDStreamWorker(

@@ -82,7 +82,13 @@ struct HinfoCommand: AsyncParsableCommand {
             let ingestor = HeaderIngestor(instrument: instrument, pool: pool, policy: policy,
                                           schemaOverride: schema ?? settings.string("CONSDB_HINFO_SCHEMA"), metrics: metrics, logger: logger)
             do {
-                try await ingestor.prepare()
+                // A long-running worker waits for its database (a pod may start before PostgreSQL, or
+                // during its restart); a one-shot backfill says at once that it cannot reach it.
+                if backfill {
+                    try await ingestor.prepare()
+                } else {
+                    try await DatabaseStartup.waitingForDatabase(logger: logger) { try await ingestor.prepare() }
+                }
             } catch let error as IngestSetupError {
                 throw SettingError("--schema", "cannot be used: \(error.description)")
             }
