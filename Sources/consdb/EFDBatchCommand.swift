@@ -28,11 +28,16 @@ struct EFDBatchCommand: AsyncParsableCommand {
             yet, for a Kubernetes CronJob); --failure-monitor (exposures and visits of the last --days days without \
             EFD rows, queued again). --dry-run lists the tasks instead and changes nothing.
 
-            Exit status: 0 when every task is done, 1 when some failed, 2 for a bad setting, 64 for bad options.
+            --status prints the queue (counts per status, the oldest waiting task, tasks in hand with their leases, \
+            recent failures) and changes nothing; the same tasks are in the read-only views efd_scheduler.<instrument>.
+
+            Exit status: 0 when every task is done, 1 when some failed, 2 for a bad setting (or, with --status, a \
+            database that cannot be read), 64 for bad options.
 
             Environment: CONSDB_DATABASE_URL; EFD_URL (InfluxDB, e.g. http://host:8086), EFD_DATABASE (efd), \
             EFD_USERNAME, EFD_PASSWORD; with --source kafka: KAFKA_BOOTSTRAP, KAFKA_USERNAME, KAFKA_PASSWORD, \
-            KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, SCHEMA_URL; EFD_VISIT_FILTER_COLUMN.
+            KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, SCHEMA_URL; EFD_VISIT_FILTER_COLUMN; CONSDB_OPERATOR_ROLE (granted \
+            SELECT on efd_scheduler); CONSDB_BATCH_METRICS_PORT (0 = none).
             """
     )
 
@@ -95,7 +100,7 @@ struct EFDBatchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "With --status: how many of the most recent failures to print.")
     var failures: Int = 10
 
-    @Option(name: .long, help: "Port for /metrics (consdb_efd_batch_tasks), /healthz and /readyz while the run lasts (else CONSDB_METRICS_PORT; default 0 = none).")
+    @Option(name: .long, help: "Port for /metrics (consdb_efd_batch_tasks), /healthz and /readyz while the run lasts (else CONSDB_BATCH_METRICS_PORT; default 0 = none).")
     var metricsPort: Int?
 
     func validate() throws {
@@ -131,8 +136,9 @@ struct EFDBatchCommand: AsyncParsableCommand {
             guard reach < length else { throw SettingError("--overlap", "must be shorter than --interval") }
             var batchSettings = EFDBatchSettings()
             batchSettings.lease = .seconds(try Self.duration("--lease", lease, atLeast: 1))
-            // A batch run is often a one-shot job: no metrics port unless asked for.
-            let port = try metricsPort ?? settings.positiveIntOrZero("CONSDB_METRICS_PORT", default: 0)
+            // A batch run is often a one-shot job beside long-running workers: no metrics port unless asked for,
+            // and a variable of its own, so a host-wide CONSDB_METRICS_PORT cannot make it clash with a worker's.
+            let port = try metricsPort ?? settings.positiveIntOrZero("CONSDB_BATCH_METRICS_PORT", default: 0)
             guard (0...65535).contains(port) else { throw SettingError("--metrics-port", "must be between 0 and 65535; got \(port)") }
             let operatorRole = settings.string("CONSDB_OPERATOR_ROLE")
 

@@ -63,15 +63,14 @@ public struct BatchQueueStatus: Sendable, Equatable {
                         SELECT * FROM (SELECT id, extract(epoch FROM interval_start) AS start, extract(epoch FROM interval_end) AS "end",
                             \(unsafeRaw: BatchSchedulerView.statusExpression) AS status, attempts, max_attempts, error, worker,
                             extract(epoch FROM lease_until - now()) AS lease_left, extract(epoch FROM now() - created_at) AS age,
-                            extract(epoch FROM finished_at) AS finished, interval_start, finished_at, created_at, not_before
+                            extract(epoch FROM finished_at) AS finished, interval_start, finished_at, started_at, created_at
                             FROM \(BatchTaskQueue.qualifiedName) WHERE instrument = \(instrument)) t
                         WHERE \(unsafeRaw: filter) ORDER BY \(unsafeRaw: order) LIMIT \(limit)
                         """).records.compactMap(task)
                 }
                 let waiting = try await tasks("status IN ('pending', 'idle')", order: "created_at, interval_start, id", limit: 1)
-                // An idle task failed its last attempt when not_before was set; its finished_at is NULL, so
-                // order failures by whichever time says when the failure happened.
-                let failures = try await tasks("status IN ('failed', 'idle')", order: "coalesce(finished_at, not_before) DESC NULLS LAST, id DESC",
+                // An idle task's finished_at is NULL (it is not finished): its last claim stands for when it failed.
+                let failures = try await tasks("status IN ('failed', 'idle')", order: "coalesce(finished_at, started_at) DESC NULLS LAST, id DESC",
                                                limit: failureLimit)
                 let inHand = try await tasks("status IN ('running', 'stale')", order: "interval_start, id", limit: 1000)
                 _ = try await connection.execute("COMMIT")
