@@ -13,6 +13,9 @@ public struct ReaderRole: Sendable, Equatable {
     public static let defaultName = "consdb_reader"
     /// The schema of the workers' own bookkeeping (dead letters, task queue): never published.
     public static let internalSchema = "consdb_ingest"
+    /// The operators' views of the batch queue (`efd_scheduler.<instrument>`): named like a published
+    /// schema for the reference's sake, but never published (an operator role reads it instead).
+    public static let schedulerSchema = "efd_scheduler"
 
     public let name: String
 
@@ -36,9 +39,9 @@ public struct ReaderRole: Sendable, Equatable {
         }
     }
 
-    /// Whether a schema is one `POST /consdb/query` publishes (`cdb_*`, `efd_*`).
+    /// Whether a schema is one `POST /consdb/query` publishes (`cdb_*`, `efd_*` but `efd_scheduler`).
     public static func isPublished(_ schema: String) -> Bool {
-        schema.hasPrefix("cdb_") || schema.hasPrefix("efd_")
+        (schema.hasPrefix("cdb_") || schema.hasPrefix("efd_")) && schema != schedulerSchema
     }
 
     var quoted: String { SQL.quoteIdentifier(name) }
@@ -127,7 +130,7 @@ public struct ReaderRole: Sendable, Equatable {
         case .cannotCreate(let reason):
             throw ReaderRoleError(role: name, message: "the role does not exist and cannot be created here (\(reason)); create it as a role with CREATEROLE, e.g. with `consdb roles`")
         }
-        for schema in schemas where schema != Self.internalSchema {
+        for schema in schemas where schema != Self.internalSchema && schema != Self.schedulerSchema {
             for statement in try await missingGrants(on: schema, connection: connection) {
                 try await connection.execute(statement)
                 statements.append(statement)
@@ -136,11 +139,11 @@ public struct ReaderRole: Sendable, Equatable {
         return statements
     }
 
-    /// The published schemas (`cdb_*`, `efd_*`) of the connected database.
+    /// The published schemas (``isPublished(_:)``) of the connected database.
     public static func publishedSchemas(on connection: Connection) async throws -> [String] {
         try await connection.query("""
             SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname LIKE 'cdb\\_%' OR nspname LIKE 'efd\\_%' ORDER BY 1
-            """).rows.compactMap { $0.first ?? nil }
+            """).rows.compactMap { $0.first ?? nil }.filter(isPublished)
     }
 
     // MARK: Login members

@@ -28,18 +28,24 @@ struct EFDBatchCommand: AsyncParsableCommand {
             yet, for a Kubernetes CronJob); --failure-monitor (exposures and visits of the last --days days without \
             EFD rows, queued again). --dry-run lists the tasks instead and changes nothing.
 
-            Exit status: 0 when every task is done, 1 when some failed, 2 for a bad setting, 64 for bad options.
+            --status prints the queue (counts per status, the oldest waiting task, tasks in hand with their leases, \
+            recent failures) and changes nothing; the same tasks are in the read-only views efd_scheduler.<instrument>.
+
+            Exit status: 0 when every task is done, 1 when some failed, 2 for a bad setting (or, with --status, a \
+            database that cannot be read), 64 for bad options.
 
             Environment: CONSDB_DATABASE_URL; EFD_URL (InfluxDB, e.g. http://host:8086), EFD_DATABASE (efd), \
             EFD_USERNAME, EFD_PASSWORD; with --source kafka: KAFKA_BOOTSTRAP, KAFKA_USERNAME, KAFKA_PASSWORD, \
-            KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, SCHEMA_URL; EFD_VISIT_FILTER_COLUMN.
+            KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, SCHEMA_URL; EFD_VISIT_FILTER_COLUMN; CONSDB_OPERATOR_ROLE (granted \
+            SELECT on efd_scheduler); CONSDB_BATCH_METRICS_PORT (0 = none).
             """
     )
 
     @OptionGroup var options: CommonOptions
 
     @OptionGroup var target: EFDTargetOptions
-    var instrument: String { target.instrument }
+    /// Checked by `validate()` (only `--status` goes without it).
+    var instrument: String { target.instrument ?? "" }
     var visitFilter: String? { target.visitFilter }
 
     @Option(name: .long, help: "Start of the range, UTC (YYYY-MM-DDTHH:MM:SS[.fff][Z]).")
@@ -88,11 +94,22 @@ struct EFDBatchCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "List the tasks that would be queued (or are unfinished, with --resume) and exit.")
     var dryRun = false
 
+    @Flag(name: .long, help: "Print the queue (of --instrument, else of every instrument): counts per status, the oldest waiting task, tasks in hand with their leases, recent failures. Changes nothing.")
+    var status = false
+
+    @Option(name: .long, help: "With --status: how many of the most recent failures to print.")
+    var failures: Int = 10
+
+    @Option(name: .long, help: "Port for /metrics (consdb_efd_batch_tasks), /healthz and /readyz while the run lasts (else CONSDB_BATCH_METRICS_PORT; default 0 = none).")
+    var metricsPort: Int?
+
     func validate() throws {
-        let modes = [start != nil || end != nil, resume, cron, failureMonitor].filter { $0 }.count
+        let modes = [start != nil || end != nil, resume, cron, failureMonitor, status].filter { $0 }.count
         guard modes == 1 else {
-            throw ValidationError("give exactly one of: --start and --end, --resume, --cron, --failure-monitor")
+            throw ValidationError("give exactly one of: --start and --end, --resume, --cron, --failure-monitor, --status")
         }
+        guard status || target.instrument != nil else { throw ValidationError("Missing expected argument '--instrument <instrument>'") }
+        guard (1...1000).contains(failures) else { throw ValidationError("--failures must be 1 to 1000") }
         if start != nil || end != nil {
             guard start != nil, end != nil else { throw ValidationError("--start and --end go together") }
         }
@@ -102,6 +119,10 @@ struct EFDBatchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if status {
+            try await runReportingSettingErrors { try await printStatus() }
+            return
+        }
         try await runReportingSettingErrors {
             let choice = try EFDConfigChoice(efdConfig: target.efdConfig, common: options)
             let common = choice.common, config = choice.efdConfig
@@ -115,12 +136,17 @@ struct EFDBatchCommand: AsyncParsableCommand {
             guard reach < length else { throw SettingError("--overlap", "must be shorter than --interval") }
             var batchSettings = EFDBatchSettings()
             batchSettings.lease = .seconds(try Self.duration("--lease", lease, atLeast: 1))
+            // A batch run is often a one-shot job beside long-running workers: no metrics port unless asked for,
+            // and a variable of its own, so a host-wide CONSDB_METRICS_PORT cannot make it clash with a worker's.
+            let port = try metricsPort ?? settings.positiveIntOrZero("CONSDB_BATCH_METRICS_PORT", default: 0)
+            guard (0...65535).contains(port) else { throw SettingError("--metrics-port", "must be between 0 and 65535; got \(port)") }
+            let operatorRole = settings.string("CONSDB_OPERATOR_ROLE")
 
             let pool = ConnectionPool(configuration: .init(conninfo: url, maxConnections: 4), logger: logger)
             // A run's service group closes the pool; this closes it when no group ran (a dry run, an error before).
             do {
                 try await execute(pool: pool, name: name, configPath: config, efdConfig: efdConfig, length: length, reach: reach, batchSettings: batchSettings,
-                                  settings: settings, logger: logger)
+                                  metricsPort: port, operatorRole: operatorRole, settings: settings, logger: logger)
             } catch {
                 await pool.shutdown()
                 throw error
@@ -130,7 +156,7 @@ struct EFDBatchCommand: AsyncParsableCommand {
     }
 
     private func execute(pool: ConnectionPool, name: String, configPath: String, efdConfig: EFDConfig, length: Double, reach: Double, batchSettings: EFDBatchSettings,
-                         settings: Settings, logger: Logger) async throws {
+                         metricsPort: Int, operatorRole: String?, settings: Settings, logger: Logger) async throws {
         try await EFDCommandSupport.checkSchemas(pool: pool, instrument: instrument, configPath: configPath, config: efdConfig)
         let queue = BatchTaskQueue(pool: pool)
         let windows = WindowSource(schema: "cdb_\(name)", visitFilterColumn: visitFilter ?? settings.string("EFD_VISIT_FILTER_COLUMN"))
@@ -186,7 +212,11 @@ struct EFDBatchCommand: AsyncParsableCommand {
         } else {
             history = InfluxHistory(client: try Self.influx(settings, logger: logger))
         }
-        try await queue.create()
+        do {
+            try await queue.create(instruments: [name], operatorRole: operatorRole)
+        } catch let error as BatchSchedulerViewError {
+            throw SettingError("CONSDB_OPERATOR_ROLE", error.message)
+        }
         let queued = try await queue.enqueue(intervals, instrument: name, maxAttempts: maxAttempts, requeue: requeue)
         if !resume {
             logger.info("tasks queued", metadata: ["event": "efd.batch.queued", "tasks": "\(queued.count)", "of": "\(intervals.count)"])
@@ -207,9 +237,36 @@ struct EFDBatchCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data((summary.text + "\n").utf8))
             logger.info("batch finished", metadata: summary.metadata)
         }
-        let dependencies: [any Service] = [pool] + (replayConsumer.map { consumer in [ClosingService { await consumer.close() }] } ?? [])
-        try await WorkerSetup.run(dependencies: dependencies, worker: drain, metricsPort: 0, exposition: { "" }, isReady: { true }, logger: logger)
+        let gauges = BatchQueueGauges(instrument: name)
+        var dependencies: [any Service] = [pool] + (replayConsumer.map { consumer in [ClosingService { await consumer.close() }] } ?? [])
+        if metricsPort > 0 { dependencies.append(gauges.service(pool: pool, logger: logger)) }
+        try await WorkerSetup.run(dependencies: dependencies, worker: drain, metricsPort: metricsPort, exposition: { gauges.exposition() },
+                                  isReady: { true }, logger: logger)
         if failed.withLock({ $0 }) > 0 { throw ExitCode(1) }
+    }
+
+    /// `--status`: the queue of `--instrument` (or of every instrument in it), printed to standard output.
+    /// Exit 0; 2 when the database cannot be read (a setting error says which).
+    private func printStatus() async throws {
+        let settings = try options.settings()
+        let logger = try options.bootstrapLogging(settings)
+        let url = try settings.databaseURL(flag: options.databaseURL)
+        let pool = ConnectionPool(configuration: .init(conninfo: url, maxConnections: 1), logger: logger)
+        do {
+            var names = try await BatchQueueStatus.instruments(pool: pool)
+            if names.isEmpty { print("no EFD batch tasks queued yet") }
+            if let wanted = target.instrument, !names.isEmpty { names = [try EFDCommandSupport.schemaName(wanted)] }
+            for name in names {
+                print(try await BatchQueueStatus.load(instrument: name, failureLimit: failures, pool: pool).text)
+            }
+            await pool.shutdown()
+        } catch let error as SettingError {
+            await pool.shutdown()
+            throw error
+        } catch {
+            await pool.shutdown()
+            throw SettingError("database", "cannot read the batch queue: \(error)")
+        }
     }
 
     static func influx(_ settings: Settings, logger: Logger) throws -> InfluxClient {

@@ -21,8 +21,9 @@ struct EFDCommand: AsyncParsableCommand {
 
 /// The options every EFD command takes: which instrument, which column config, which exposures are visits.
 struct EFDTargetOptions: ParsableArguments {
+    /// Required, except by `efd batch --status` (which then lists every instrument's queue).
     @Option(name: .long, help: "Instrument (schemas cdb_<instrument> and efd_<instrument>).")
-    var instrument: String
+    var instrument: String?
 
     @Option(name: .long, help: "Transformed-EFD column config (the reference's YAML format).")
     var efdConfig: String?
@@ -120,11 +121,16 @@ struct EFDStreamCommand: AsyncParsableCommand {
     @OptionGroup var options: CommonOptions
 
     @OptionGroup var target: EFDTargetOptions
-    var instrument: String { target.instrument }
+    /// Checked by `validate()`.
+    var instrument: String { target.instrument ?? "" }
     var visitFilter: String? { target.visitFilter }
 
     @Option(name: .long, help: "Port for /metrics, /healthz and /readyz (else CONSDB_METRICS_PORT; default 9090; 0 = none).")
     var metricsPort: Int?
+
+    func validate() throws {
+        guard target.instrument != nil else { throw ValidationError("Missing expected argument '--instrument <instrument>'") }
+    }
 
     func run() async throws {
         try await runReportingSettingErrors {

@@ -1,4 +1,6 @@
+import Fetch
 import Foundation
+import Glibc
 import InfluxDB
 import Ingest
 import Postgres
@@ -195,6 +197,52 @@ struct EFDBatchCommandTests {
                 let process = try Self.run(bad, harness: harness, influx: down, config: config)
                 defer { WorkerProcess.killIfRunning(process) }
                 #expect(try await Self.exit(process) != 0 && process.terminationStatus != 1, "\(bad)")
+            }
+        }
+    }
+}
+
+extension EFDBatchCommandTests {
+    /// A run with `--metrics-port` serves `consdb_efd_batch_tasks` while it works: here a `--resume` run that
+    /// waits for a task another worker holds under a live lease, stopped with SIGTERM once the gauge is seen.
+    @Test func aRunServesTheQueueGaugeOnItsMetricsPort() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: DeliveryTests.binary), "build consdb first (scripts/test does)")
+        try await EFDStreamHarness.with { harness in
+            try await TestInflux.withFreshDatabase { influx in
+                let config = try Self.configFile()
+                defer { try? FileManager.default.removeItem(atPath: config) }
+                let queue = BatchTaskQueue(pool: harness.pool, worker: "elsewhere:1")
+                try await queue.create()
+                let start = Night().start
+                try await queue.enqueue([BatchInterval(start: start, end: start + 300)], instrument: "latiss", maxAttempts: 3)
+                _ = try #require(try await queue.claim(instrument: "latiss", lease: .seconds(3600)))
+                // The port is one the kernel picked for a socket of ours, closed just before the launch: another
+                // program may take it in between, and then the run is launched again on another port.
+                for _ in 0..<5 {
+                    let port = try RefusingPort().port
+                    let process = try Self.run(["--resume", "--metrics-port", "\(port)"], harness: harness, influx: influx, config: config)
+                    defer { WorkerProcess.killIfRunning(process) }
+                    let deadline = ContinuousClock.now + .seconds(60)
+                    var served = false
+                    while !served, process.isRunning, ContinuousClock.now < deadline {
+                        if let response = try? await Fetcher().get("http://127.0.0.1:\(port)/metrics") {
+                            served = String(decoding: response.body, as: UTF8.self).split(separator: "\n").contains { line in
+                                line.hasPrefix("consdb_efd_batch_tasks{") && line.contains("instrument=\"latiss\"")
+                                    && line.contains("status=\"running\"") && line.split(separator: " ").last.flatMap { Double($0) } == 1
+                            }
+                        }
+                        if !served { try await Task.sleep(for: .milliseconds(50)) }
+                    }
+                    if served {
+                        kill(process.processIdentifier, SIGTERM)
+                        #expect(try await Self.exit(process) == 0)
+                        #expect(try await harness.value("SELECT state FROM consdb_ingest.efd_batch_task") == "running", "the other worker's task is left alone")
+                        return
+                    }
+                    WorkerProcess.killIfRunning(process)
+                    try await WorkerProcess.exitStatus(process, within: .seconds(30))
+                }
+                Issue.record("the run never served consdb_efd_batch_tasks")
             }
         }
     }

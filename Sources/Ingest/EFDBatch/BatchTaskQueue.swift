@@ -49,8 +49,10 @@ public struct BatchTaskQueue: Sendable {
 
     static var qualifiedName: SQL { SQL.qualified(DeadLetters.schema, table) }
 
-    /// Creates the schema and table if missing. Safe from many workers at once.
-    public func create() async throws {
+    /// Creates the schema and table if missing, and the operators' view `efd_scheduler.<instrument>`
+    /// (``BatchSchedulerView``) of every instrument in `instruments` or already in the table, granting
+    /// `operatorRole` (when given) read access to them. Safe from many workers at once.
+    public func create(instruments: [String] = [], operatorRole: String? = nil) async throws {
         try await pool.withTransaction { connection in
             _ = try await connection.query("SELECT pg_advisory_xact_lock(\(Int64(0x636f_6e73_6462_6274)))")
             _ = try await connection.execute("CREATE SCHEMA IF NOT EXISTS \(SQL.quoteIdentifier(DeadLetters.schema))")
@@ -83,6 +85,8 @@ public struct BatchTaskQueue: Sendable {
             _ = try await connection.execute("""
                 COMMENT ON TABLE \(Self.qualifiedName.description) IS 'consdb efd batch: intervals of EFD history to summarize, claimed with FOR UPDATE SKIP LOCKED under a lease.'
                 """)
+            let known = try await connection.query("SELECT DISTINCT instrument FROM \(Self.qualifiedName)").rows.compactMap { $0.first ?? nil }
+            try await BatchSchedulerView.create(instruments: instruments + known, operatorRole: operatorRole, on: connection)
         }
     }
 
