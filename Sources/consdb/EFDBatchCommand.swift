@@ -88,6 +88,8 @@ struct EFDBatchCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "List the tasks that would be queued (or are unfinished, with --resume) and exit.")
     var dryRun = false
 
+    @OptionGroup var replicaOptions: ReplicaOptions
+
     func validate() throws {
         let modes = [start != nil || end != nil, resume, cron, failureMonitor].filter { $0 }.count
         guard modes == 1 else {
@@ -186,6 +188,9 @@ struct EFDBatchCommand: AsyncParsableCommand {
         } else {
             history = InfluxHistory(client: try Self.influx(settings, logger: logger))
         }
+        // The replicas' outbox is prepared before any row is written, so every row of this run is queued.
+        let replication = try await ReplicaSetup.make(replicaOptions, settings, primary: pool.configuration.conninfo,
+                                                      schemas: ["efd_\(name)"], logger: logger)
         try await queue.create()
         let queued = try await queue.enqueue(intervals, instrument: name, maxAttempts: maxAttempts, requeue: requeue)
         if !resume {
@@ -208,7 +213,10 @@ struct EFDBatchCommand: AsyncParsableCommand {
             logger.info("batch finished", metadata: summary.metadata)
         }
         let dependencies: [any Service] = [pool] + (replayConsumer.map { consumer in [ClosingService { await consumer.close() }] } ?? [])
-        try await WorkerSetup.run(dependencies: dependencies, worker: drain, metricsPort: 0, exposition: { "" }, isReady: { true }, logger: logger)
+        try await WorkerSetup.run(dependencies: dependencies, worker: drain, metricsPort: 0, exposition: { "" }, isReady: { true },
+                                  replication: replication, logger: logger)
+        // The last tasks' rows: what a replica cannot take now waits in the outbox for any other drainer.
+        await replication.drainBeforeExit(logger: logger)
         if failed.withLock({ $0 }) > 0 { throw ExitCode(1) }
     }
 

@@ -113,7 +113,7 @@ struct EFDStreamCommand: AsyncParsableCommand {
             KAFKA_USERNAME, KAFKA_PASSWORD, KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM; SCHEMA_URL, \
             SCHEMA_USERNAME, SCHEMA_PASSWORD; EFD_LATENESS_SECONDS (5), EFD_MAX_WAIT_SECONDS (60), \
             EFD_DISCOVERY_HORIZON_SECONDS (600: telemetry kept for exposures not yet in ConsDB; memory grows with \
-            it), EFD_VISIT_FILTER_COLUMN; CONSDB_METRICS_PORT (9090, 0 = off).
+            it), EFD_VISIT_FILTER_COLUMN; CONSDB_METRICS_PORT (9090, 0 = off); CONSDB_REPLICA_URLS (see consdb replicas).
             """
     )
 
@@ -125,6 +125,8 @@ struct EFDStreamCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Port for /metrics, /healthz and /readyz (else CONSDB_METRICS_PORT; default 9090; 0 = none).")
     var metricsPort: Int?
+
+    @OptionGroup var replicaOptions: ReplicaOptions
 
     func run() async throws {
         try await runReportingSettingErrors {
@@ -158,6 +160,7 @@ struct EFDStreamCommand: AsyncParsableCommand {
             let pool = ConnectionPool(configuration: .init(conninfo: url, maxConnections: 4), logger: logger)
             let efdSchema = "efd_\(name)"
             try await EFDCommandSupport.checkSchemas(pool: pool, instrument: instrument, configPath: config, config: efdConfig)
+            let replication = try await ReplicaSetup.make(replicaOptions, settings, primary: url, schemas: [efdSchema], logger: logger)
             let consumer = try KafkaConsumer.make(configuration: kafka, logger: logger)
             let metrics = EFDStreamMetrics(instrument: instrument)
             let worker = EFDStreamWorker(
@@ -166,7 +169,7 @@ struct EFDStreamCommand: AsyncParsableCommand {
                 visitFilterColumn: visitFilter ?? settings.string("EFD_VISIT_FILTER_COLUMN"), settings: streamSettings, metrics: metrics, logger: logger
             )
             try await WorkerSetup.run(dependencies: [pool, ClosingService { await consumer.close() }], worker: worker.service, metricsPort: port,
-                                      exposition: { metrics.exposition() }, isReady: { !metrics.isPaused }, logger: logger)
+                                      exposition: { metrics.exposition() }, isReady: { !metrics.isPaused }, replication: replication, logger: logger)
         }
     }
 }
