@@ -1,4 +1,5 @@
 import Backoff
+import EFD
 import FelisCatalog
 import Foundation
 @testable import Ingest
@@ -285,6 +286,59 @@ struct HinfoReplicationTests {
             } catch {
                 await server.stop()
                 throw error
+            }
+        }
+    }
+}
+
+/// `efd batch` with a replica that is down while the tasks run: the tasks are done (the primary is the
+/// commit point), and the replica catches up with every EFD row once it is back.
+@Suite("Replication: efd batch with a replica", .needsConsDBReference, .serialized)
+struct EFDBatchReplicationTests {
+    @Test func tasksFinishWhileTheReplicaIsDownAndItCatchesUpAfter() async throws {
+        try await EFDStreamHarness.with(config: BatchTelemetry.config) { harness in
+            try await TestInflux.withFreshDatabase { influx in
+                let server = try await ThrowawayPostgres.start()
+                do {
+                    try await Connection.connect(server.url).execute("CREATE DATABASE replica")
+                    let replica = try ReplicaTarget(conninfo: server.url(forDatabase: "replica"))
+                    let replicaConnection = try await Connection.connect(replica.conninfo)
+                    _ = try await SchemaApplier.apply(felisFile: ReferenceData.felis("cdb_latiss.yaml"), on: replicaConnection)
+                    _ = try await SchemaApplier.apply(EFDSchema.felis(for: harness.config, instrument: "latiss"), on: replicaConnection)
+                    let primary = try await Connection.connect(harness.url)
+                    try await ReplicaOutbox.prepare(replicas: [replica], schemas: ["efd_latiss"], on: primary)
+
+                    let telemetry = BatchTelemetry()
+                    try await influx.write(lineProtocol: telemetry.lineProtocol)
+                    try await telemetry.insertExposures(harness)
+                    try await server.halt()
+                    let drainer = ReplicaDrainer(primary: harness.url, replicas: [replica], settings: ReplicationTests.fastSettings,
+                                                 metrics: ReplicaMetrics(replicas: [replica]), logger: ingestTestLogger)
+                    let drain = Task { await drainer.run() }
+                    defer { drain.cancel() }
+
+                    let queue = BatchTaskQueue(pool: harness.pool, worker: "test")
+                    try await queue.create()
+                    try await queue.enqueue(BatchInterval.split(start: telemetry.now - 3600, end: telemetry.now, length: 300, overlap: 60),
+                                            instrument: "latiss", maxAttempts: 3)
+                    let report = try await EFDBatchTests.worker(harness, influx: influx, queue: queue).drain()
+                    #expect(report.tasksDone == 12 && report.tasksFailed == 0)
+                    #expect(try await ReplicaBacklog.read(replica.name, on: primary).pending > 0)
+
+                    try await server.resume()
+                    try await harness.waitUntil("the backlog to drain") { try await ReplicaBacklog.read(replica.name, on: primary).pending == 0 }
+                    let back = try await Connection.connect(replica.conninfo)
+                    for table in ["exposure_efd", "visit1_efd", "exposure_efd_unpivoted", "visit1_efd_unpivoted"] {
+                        let query: SQL = "SELECT to_jsonb(t)::text FROM efd_latiss.\(unsafeRaw: table) AS t ORDER BY 1"
+                        let expected = try await primary.query(query).rows
+                        if !table.hasSuffix("unpivoted") { #expect(!expected.isEmpty, "\(table)") }
+                        #expect(try await back.query(query).rows == expected, "\(table)")
+                    }
+                    await server.stop()
+                } catch {
+                    await server.stop()
+                    throw error
+                }
             }
         }
     }
