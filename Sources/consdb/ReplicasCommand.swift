@@ -28,6 +28,9 @@ struct ReplicasCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Copy every row of the replicated tables from the primary to the configured replicas.")
     var seed = false
 
+    @Option(name: .long, help: "With --seed: first capture the keyed tables of this schema (repeatable), e.g. before any writer ran with replicas.")
+    var schema: [String] = []
+
     @Flag(name: .long, help: "Apply the configured replicas' backlogs now.")
     var drain = false
 
@@ -55,6 +58,9 @@ struct ReplicasCommand: AsyncParsableCommand {
                 }
             }
             if seed {
+                // Registered before the capture: no write between the two is missed.
+                try await ReplicaOutbox.register(replicas, on: primary)
+                if !schema.isEmpty { try await ReplicaOutbox.capture(schemas: schema, on: primary) }
                 for replica in replicas {
                     for (table, rows) in try await ReplicaOperations.seed(replica, primary: primary, logger: logger) {
                         print("\(replica.name): \(table) \(rows) rows copied")
