@@ -103,6 +103,8 @@ struct EFDBatchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Port for /metrics (consdb_efd_batch_tasks), /healthz and /readyz while the run lasts (else CONSDB_BATCH_METRICS_PORT; default 0 = none).")
     var metricsPort: Int?
 
+    @OptionGroup var replicaOptions: ReplicaOptions
+
     func validate() throws {
         let modes = [start != nil || end != nil, resume, cron, failureMonitor, status].filter { $0 }.count
         guard modes == 1 else {
@@ -212,6 +214,9 @@ struct EFDBatchCommand: AsyncParsableCommand {
         } else {
             history = InfluxHistory(client: try Self.influx(settings, logger: logger))
         }
+        // The replicas' outbox is prepared before any row is written, so every row of this run is queued.
+        let replication = try await ReplicaSetup.make(replicaOptions, settings, primary: pool.configuration.conninfo,
+                                                      schemas: ["efd_\(name)"], logger: logger)
         do {
             try await queue.create(instruments: [name], operatorRole: operatorRole)
         } catch let error as BatchSchedulerViewError {
@@ -241,7 +246,9 @@ struct EFDBatchCommand: AsyncParsableCommand {
         var dependencies: [any Service] = [pool] + (replayConsumer.map { consumer in [ClosingService { await consumer.close() }] } ?? [])
         if metricsPort > 0 { dependencies.append(gauges.service(pool: pool, logger: logger)) }
         try await WorkerSetup.run(dependencies: dependencies, worker: drain, metricsPort: metricsPort, exposition: { gauges.exposition() },
-                                  isReady: { true }, logger: logger)
+                                  isReady: { true }, replication: replication, logger: logger)
+        // The last tasks' rows: what a replica cannot take now waits in the outbox for any other drainer.
+        await replication.drainBeforeExit(logger: logger)
         if failed.withLock({ $0 }) > 0 { throw ExitCode(1) }
     }
 

@@ -114,7 +114,7 @@ struct EFDStreamCommand: AsyncParsableCommand {
             KAFKA_USERNAME, KAFKA_PASSWORD, KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM; SCHEMA_URL, \
             SCHEMA_USERNAME, SCHEMA_PASSWORD; EFD_LATENESS_SECONDS (5), EFD_MAX_WAIT_SECONDS (60), \
             EFD_DISCOVERY_HORIZON_SECONDS (600: telemetry kept for exposures not yet in ConsDB; memory grows with \
-            it), EFD_VISIT_FILTER_COLUMN; CONSDB_METRICS_PORT (9090, 0 = off).
+            it), EFD_VISIT_FILTER_COLUMN; CONSDB_METRICS_PORT (9090, 0 = off); CONSDB_REPLICA_URLS (see consdb replicas).
             """
     )
 
@@ -131,6 +131,8 @@ struct EFDStreamCommand: AsyncParsableCommand {
     func validate() throws {
         guard target.instrument != nil else { throw ValidationError("Missing expected argument '--instrument <instrument>'") }
     }
+
+    @OptionGroup var replicaOptions: ReplicaOptions
 
     func run() async throws {
         try await runReportingSettingErrors {
@@ -167,6 +169,7 @@ struct EFDStreamCommand: AsyncParsableCommand {
             try await DatabaseStartup.waitingForDatabase(logger: logger) {
                 try await EFDCommandSupport.checkSchemas(pool: pool, instrument: instrument, configPath: config, config: efdConfig)
             }
+            let replication = try await ReplicaSetup.make(replicaOptions, settings, primary: url, schemas: [efdSchema], logger: logger)
             let consumer = try KafkaConsumer.make(configuration: kafka, logger: logger)
             let metrics = EFDStreamMetrics(instrument: instrument)
             let worker = EFDStreamWorker(
@@ -175,7 +178,7 @@ struct EFDStreamCommand: AsyncParsableCommand {
                 visitFilterColumn: visitFilter ?? settings.string("EFD_VISIT_FILTER_COLUMN"), settings: streamSettings, metrics: metrics, logger: logger
             )
             try await WorkerSetup.run(dependencies: [pool, ClosingService { await consumer.close() }], worker: worker.service, metricsPort: port,
-                                      exposition: { metrics.exposition() }, isReady: { !metrics.isPaused }, logger: logger)
+                                      exposition: { metrics.exposition() }, isReady: { !metrics.isPaused }, replication: replication, logger: logger)
         }
     }
 }

@@ -29,7 +29,8 @@ struct HinfoCommand: AsyncParsableCommand {
             start with, default s3://, which covers the site's https://s3.<site>.lsst.org/ rewritten to s3://; \
             others are dead-lettered, never fetched); HEADER_WAIT_SECONDS (60); HINFO_CONCURRENCY (4); \
             EXP_COLUMNS_TO_UPDATE, CCD_COLUMNS_TO_UPDATE (colon-separated; '@skip' skips ccdexposure); \
-            CONSDB_HINFO_SCHEMA; CONSDB_METRICS_PORT (9090, 0 = off).
+            CONSDB_HINFO_SCHEMA; CONSDB_METRICS_PORT (9090, 0 = off); CONSDB_REPLICA_URLS, CONSDB_REPLICA_LAG_THRESHOLD, \
+            CONSDB_REPLICA_POLL_SECONDS, CONSDB_REPLICA_BATCH.
             """
     )
 
@@ -58,6 +59,8 @@ struct HinfoCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Port for /metrics, /healthz and /readyz (else CONSDB_METRICS_PORT; default 9090; 0 = none).")
     var metricsPort: Int?
+
+    @OptionGroup var replicaOptions: ReplicaOptions
 
     func run() async throws {
         try await runReportingSettingErrors {
@@ -92,6 +95,7 @@ struct HinfoCommand: AsyncParsableCommand {
             } catch let error as IngestSetupError {
                 throw SettingError("--schema", "cannot be used: \(error.description)")
             }
+            let replication = try await ReplicaSetup.make(replicaOptions, settings, primary: url, schemas: ingestor.schemaOverride.map { [$0] } ?? Set(Controller.allCases.compactMap { instrument.schema(for: $0) }).sorted(), logger: logger)
             var fetcher = Fetcher(s3: S3Settings.fromEnvironment(settings.values), logger: logger)
             fetcher.rewrite = URLRewrite(bucketPrefix: settings.string("BUCKET_PREFIX") ?? "")
 
@@ -99,11 +103,13 @@ struct HinfoCommand: AsyncParsableCommand {
             // which loses nothing (one transaction per header; a rerun leaves written exposures alone).
             if backfill {
                 let summary = try await runBackfill(instrument: instrument, ingestor: ingestor, fetcher: fetcher, concurrency: slots, settings: settings, logger: logger)
+                await replication.drainBeforeExit(logger: logger)
                 await pool.shutdown()
                 if summary.rejected > 0 { throw ExitCode(1) }
                 return
             }
-            try await runWorker(instrument: instrument, pool: pool, ingestor: ingestor, fetcher: fetcher, concurrency: slots, settings: settings, logger: logger)
+            try await runWorker(instrument: instrument, pool: pool, ingestor: ingestor, fetcher: fetcher, concurrency: slots, settings: settings,
+                                replication: replication, logger: logger)
         }
     }
 
@@ -148,7 +154,8 @@ struct HinfoCommand: AsyncParsableCommand {
         return value
     }
 
-    private func runWorker(instrument: Instrument, pool: ConnectionPool, ingestor: HeaderIngestor, fetcher: Fetcher, concurrency: Int, settings: Settings, logger: Logger) async throws {
+    private func runWorker(instrument: Instrument, pool: ConnectionPool, ingestor: HeaderIngestor, fetcher: Fetcher, concurrency: Int, settings: Settings,
+                           replication: ReplicaSetup, logger: Logger) async throws {
         let kafka = try WorkerSetup.kafka(settings, defaultGroup: "consdb-consumer")
         let registry = try WorkerSetup.registry(settings)
         var eventSettings = HeaderEventSettings()
@@ -171,6 +178,6 @@ struct HinfoCommand: AsyncParsableCommand {
             "url_prefixes": "\(eventSettings.allowedURLs)",
         ])
         try await WorkerSetup.run(dependencies: [pool, ClosingService { await consumer.close() }], worker: worker.service, metricsPort: port,
-                                  exposition: { ingestor.metrics.exposition() }, isReady: { !ingestor.metrics.isPaused }, logger: logger)
+                                  exposition: { ingestor.metrics.exposition() }, isReady: { !ingestor.metrics.isPaused }, replication: replication, logger: logger)
     }
 }

@@ -43,11 +43,19 @@ enum WorkerSetup {
     /// when `metricsPort` is not 0. Graceful shutdown goes in reverse order, so the metrics server stops
     /// first and the pool closes last; the worker returning, or failing, shuts the group down the same way.
     static func run(dependencies: [any Service], worker: WorkerService, metricsPort: Int,
-                    exposition: @escaping @Sendable () -> String, isReady: @escaping @Sendable () -> Bool, logger: Logger) async throws {
-        var services = dependencies.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+                    exposition: @escaping @Sendable () -> String, isReady: @escaping @Sendable () -> Bool,
+                    replication: ReplicaSetup? = nil, logger: Logger) async throws {
+        // The drainer right after the pool: it stops after the worker and the consumer at shutdown.
+        var ordered = dependencies
+        if let replication { ordered.insert(contentsOf: replication.services, at: min(1, ordered.count)) }
+        var services = ordered.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
         services.append(.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
         if metricsPort > 0 {
-            services.append(.init(service: MetricsServer.application(port: metricsPort, exposition: exposition, isReady: isReady, logger: logger)))
+            let replicaMetrics = replication?.metrics
+            let metricsServer = MetricsServer.application(
+                port: metricsPort, exposition: { exposition() + (replicaMetrics?.exposition() ?? "") }, isReady: isReady,
+                notes: { replicaMetrics?.readinessNotes ?? [] }, logger: logger)
+            services.append(.init(service: metricsServer))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

@@ -16,7 +16,6 @@ struct AlertRulesTests {
     /// writes and the daily consistency check). The integrator removes each name once its code is merged;
     /// `allowanceStillNeeded` fails when a listed name is already defined, so the list cannot go stale.
     static let metricsNotYetInSources: Set<String> = [
-        "consdb_replica_lag_rows",
         "consdb_table_consistency_inconsistencies",
         "consdb_table_consistency_last_run_timestamp_seconds",
     ]
