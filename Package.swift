@@ -187,7 +187,7 @@ let package = Package(
                 "EFD", "InfluxDB", "TestSupport",
             ]
         ),
-        .testTarget(name: "DevServicesTests", dependencies: ["DevServices", "Avro", "Ingest", "Fetch", "TestSupport"]),
+        .testTarget(name: "DevServicesTests", dependencies: ["DevServices", "Avro", "Ingest", "Fetch", "EFD", "HeaderFile", "TestSupport"]),
         .testTarget(name: "CommandTests", dependencies: ["consdb", "TestSupport"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(name: "AvroTests", dependencies: ["Avro", "TestSupport"]),
