@@ -10,7 +10,7 @@ import TestSupport
 /// What `consdb dev inject` sends: each kind must be bad in exactly the way it is named for (and no
 /// other), so the dead letter it causes is the one the chaos night expects.
 @Suite("Malformed inputs for fault drills")
-struct MalformedInputTests {
+struct MalformedKindTests {
     private let headerSchema = try! AvroSchema(parsing: LargeFileAnnouncement.schemaText(component: "MTHeaderService"))
 
     private func announcementFrame(schemaID: UInt32 = 7) throws -> [UInt8] {
