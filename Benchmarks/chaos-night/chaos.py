@@ -376,17 +376,28 @@ class Night:
             ("/consdb/flex/demo/exposure/addkey", {"key": "seeing_estimate", "dtype": "float", "doc": "Observer seeing estimate", "unit": "arcsec"}),
             ("/consdb/flex/demo/exposure/addkey", {"key": "observer_note", "dtype": "str", "doc": "Free-text note from the night log"}),
         ]
-        day_obs = int(time.strftime("%Y%m%d", time.gmtime(time.time() - 12 * 3600)))
         for seq in range(1, self.args.exposures + 1):
             values = {"seeing_estimate": round(rng.uniform(0.5, 2.0), 3)}
             if rng.random() < 0.5:
                 values["observer_note"] = f"note {seq}: " + rng.choice(["clear", "thin cirrus", "wind shake", "dome flat next"])
-            writes.append((f"/consdb/flex/demo/exposure/obs/{day_obs * 100000 + seq}?u=1", {"values": values}))
+            # The exposure id is read once the row is in (its day_obs follows the exposure's start).
+            writes.append((seq, {"values": values}))
         return writes
+
+    def exposure_id(self, seq):
+        """The exposure id of seq_num `seq`, once hinfo has written it (PostgreSQL may be restarting)."""
+        while not self.stop_event.is_set():
+            found = self.count(f"SELECT exposure_id FROM cdb_demo.exposure WHERE seq_num = {seq}")
+            if found:
+                return found
+            time.sleep(0.2)
+        raise RuntimeError(f"exposure {seq} never appeared")
 
     def api_writer(self):
         try:
             for path, body in self.api_plan():
+                if isinstance(path, int):
+                    path = f"/consdb/flex/demo/exposure/obs/{self.exposure_id(path)}?u=1"
                 self.api_retries += self.post(self.api, path, body)
                 self.api_writes += 1
                 self.api_log.append((path, body))
