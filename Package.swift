@@ -187,8 +187,8 @@ let package = Package(
                 "EFD", "InfluxDB", "TestSupport",
             ]
         ),
-        .testTarget(name: "DevServicesTests", dependencies: ["DevServices", "Avro", "Ingest", "Fetch", "TestSupport"]),
-        .testTarget(name: "CommandTests", dependencies: ["consdb", "TestSupport"]),
+        .testTarget(name: "DevServicesTests", dependencies: ["DevServices", "Avro", "Ingest", "Fetch", "EFD", "HeaderFile", "TestSupport"]),
+        .testTarget(name: "CommandTests", dependencies: ["consdb", "DevServices", "TestSupport"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(name: "AvroTests", dependencies: ["Avro", "TestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),

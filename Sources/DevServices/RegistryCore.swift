@@ -1,3 +1,4 @@
+import Foundation
 import JSON
 import Synchronization
 
@@ -11,7 +12,30 @@ final class RegistryCore: Sendable {
         var requestCount = 0
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
+    /// Where the content is saved after every change, when the registry keeps state across restarts.
+    private let stateFile: URL?
+
+    /// A registry with no content and no state file.
+    init() {
+        state = Mutex(State())
+        stateFile = nil
+    }
+
+    /// A registry that starts with the content of `stateFile` (if it exists) and saves every change
+    /// there before answering, so a registration that was answered is never forgotten by a restart.
+    init(stateFile: URL) throws {
+        var initial = State()
+        if let snapshot = try RegistrySnapshot.load(from: stateFile) {
+            do {
+                initial.store = try RegistryStore(snapshot: snapshot)
+            } catch {
+                throw RegistryStateError("\(stateFile.path): \(error.message)")
+            }
+        }
+        state = Mutex(initial)
+        self.stateFile = stateFile
+    }
 
     var available: Bool {
         get { state.withLock { $0.available } }
@@ -21,8 +45,22 @@ final class RegistryCore: Sendable {
     var lastAuthorization: String? { state.withLock { $0.lastAuthorization } }
     var requestCount: Int { state.withLock { $0.requestCount } }
 
-    func register(_ submission: SchemaSubmission, subject: String) -> UInt32 {
-        state.withLock { $0.store.register(submission, subject: subject) }
+    /// Registers under `subject`; with a state file, saves the new content first and fails (HTTP 500,
+    /// nothing changed) when it cannot be saved, so the producer tries again.
+    func register(_ submission: SchemaSubmission, subject: String) throws(SchemaRegistryError) -> UInt32 {
+        let stateFile = self.stateFile
+        return try state.withLock { state throws(SchemaRegistryError) in
+            var store = state.store
+            let (id, changed) = store.register(submission, subject: subject)
+            if changed, let stateFile {
+                // Saved inside the lock: two registrations must not save out of order.
+                do { try store.snapshot.save(to: stateFile) } catch {
+                    throw .http(500, "the registry cannot save its state: \(error.localizedDescription)")
+                }
+            }
+            state.store = store
+            return id
+        }
     }
 
     /// Counts a request and remembers its Authorization header, then refuses it while the registry is
@@ -44,7 +82,7 @@ final class RegistryCore: Sendable {
         case .register(let subject):
             // Parsed outside the lock: a large schema must not hold up other requests.
             let submission = try SchemaSubmission(requestBody: body)
-            return JSONValue.object([("id", .int(register(submission, subject: subject)))]).serialized
+            return JSONValue.object([("id", .int(try register(submission, subject: subject)))]).serialized
         case .schema(let id):
             return JSONValue.object([("schema", .string(try schemaText(id: id)))]).serialized
         case .rawSchema(let id):

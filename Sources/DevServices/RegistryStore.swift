@@ -8,20 +8,46 @@ struct RegistryStore: Sendable {
     private var idsByCanonicalForm: [String: UInt32] = [:]
     private var versionsBySubject: [String: [UInt32]] = [:]
 
-    /// The id of `submission` under `subject`, registering it (and a new version) when it is new there.
-    mutating func register(_ submission: SchemaSubmission, subject: String) -> UInt32 {
+    init() {}
+
+    /// The content saved by ``snapshot``: schema texts in id order and each subject's version ids. Every
+    /// text is checked again and every id must name one of them, so a damaged file is refused rather than
+    /// served as schemas that differ from the ones producers registered.
+    init(snapshot: RegistrySnapshot) throws(SchemaRegistryError) {
+        for text in snapshot.schemas {
+            let submission = try SchemaSubmission(text: text)
+            texts.append(text)
+            if idsByCanonicalForm[submission.canonical] == nil { idsByCanonicalForm[submission.canonical] = UInt32(texts.count) }
+        }
+        for (subject, ids) in snapshot.subjects {
+            guard ids.allSatisfy({ $0 >= 1 && Int($0) <= texts.count }), Set(ids).count == ids.count else {
+                throw .invalidSchema("subject \(subject) names schema ids that are not in the state (\(ids))")
+            }
+            versionsBySubject[subject] = ids
+        }
+    }
+
+    /// Everything needed to serve the same ids and versions again after a restart.
+    var snapshot: RegistrySnapshot { RegistrySnapshot(schemas: texts, subjects: versionsBySubject) }
+
+    /// The id of `submission` under `subject`, registering it (and a new version) when it is new there;
+    /// `changed` says whether anything was added.
+    mutating func register(_ submission: SchemaSubmission, subject: String) -> (id: UInt32, changed: Bool) {
         let id: UInt32
+        var changed = false
         if let existing = idsByCanonicalForm[submission.canonical] {
             id = existing
         } else {
             texts.append(submission.text)
             id = UInt32(texts.count)
             idsByCanonicalForm[submission.canonical] = id
+            changed = true
         }
         if !versionsBySubject[subject, default: []].contains(id) {
             versionsBySubject[subject, default: []].append(id)
+            changed = true
         }
-        return id
+        return (id, changed)
     }
 
     func schemaText(id: UInt32) -> String? {

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 // Comes with Hummingbird; DevServices uses it only to stop the server gracefully.
@@ -32,7 +33,7 @@ public final class SchemaRegistryServer: Sendable {
 
     private let requestedPort: Int
     private let logger: Logger
-    private let core = RegistryCore()
+    private let core: RegistryCore
 
     private struct Running {
         var group: ServiceGroup
@@ -48,6 +49,20 @@ public final class SchemaRegistryServer: Sendable {
     public init(port: Int = 0, logger: Logger = Logger(label: "consdb.dev.registry")) {
         self.requestedPort = port
         self.logger = logger
+        self.core = RegistryCore()
+    }
+
+    /// A registry whose content lives in `stateFile` as well as in memory: it starts with the file's
+    /// schemas, subjects and ids (none when the file does not exist yet) and saves every registration
+    /// there (atomically) before answering it, so a registry stopped or killed and started again on the
+    /// same file gives every schema the id it had.
+    ///
+    /// - Throws: ``RegistryStateError`` when the file exists but is not a registry's state, or the error
+    ///   reading it.
+    public init(port: Int = 0, stateFile: URL, logger: Logger = Logger(label: "consdb.dev.registry")) throws {
+        self.requestedPort = port
+        self.logger = logger
+        self.core = try RegistryCore(stateFile: stateFile)
     }
 
     deinit {
@@ -147,7 +162,7 @@ public final class SchemaRegistryServer: Sendable {
     /// - Throws: ``SchemaRegistryError`` with error code 42201 when the text is not a valid Avro schema.
     @discardableResult
     public func register(subject: String, schemaText: String) throws(SchemaRegistryError) -> UInt32 {
-        core.register(try SchemaSubmission(text: schemaText), subject: subject)
+        try core.register(try SchemaSubmission(text: schemaText), subject: subject)
     }
 }
 

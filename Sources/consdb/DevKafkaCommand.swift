@@ -9,7 +9,7 @@ struct DevCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev",
         abstract: "Throwaway services for tests and demos.",
-        subcommands: [DevKafkaCommand.self, DevHeadersCommand.self, DevTelemetryCommand.self, DevRegistryCommand.self]
+        subcommands: [DevKafkaCommand.self, DevHeadersCommand.self, DevTelemetryCommand.self, DevRegistryCommand.self, DevInjectCommand.self]
     )
 }
 

@@ -13,7 +13,10 @@ struct DevRegistryCommand: AsyncParsableCommand {
             and writes the base URL to --port-file if given, once connections are accepted; then serves \
             until SIGINT or SIGTERM. Use the URL as SCHEMA_URL.
 
-            Schemas are kept in memory only and are gone when the process ends. It serves POST \
+            Schemas are kept in memory only and are gone when the process ends, unless --state-file names a \
+            file: then the registry starts with that file's schemas, subjects and ids and saves every new \
+            registration there before answering, so a registry restarted on the same file (after a crash \
+            too) serves every schema under the id it had. It serves POST \
             /subjects/{subject}/versions, GET /schemas/ids/{id}[/schema], GET /subjects and GET \
             /subjects/{subject}/versions[/{n|latest}].
             """
@@ -27,13 +30,25 @@ struct DevRegistryCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Also write the base URL to this file (removed again on exit).")
     var portFile: String?
 
+    @Option(name: .long, help: "Keep the schemas in this JSON file too: loaded at start if it exists, saved after every registration.")
+    var stateFile: String?
+
     func run() async throws {
         try await runReportingSettingErrors {
             let settings = try common.settings()
             let logger = try common.bootstrapLogging(settings)
             guard (0...65535).contains(port) else { throw SettingError("--port", "must be between 0 and 65535; got \(port)") }
 
-            let server = SchemaRegistryServer(port: port, logger: logger)
+            let server: SchemaRegistryServer
+            if let stateFile {
+                do {
+                    server = try SchemaRegistryServer(port: port, stateFile: URL(fileURLWithPath: stateFile), logger: logger)
+                } catch {
+                    throw SettingError("--state-file", "cannot be loaded: \(error)")
+                }
+            } else {
+                server = SchemaRegistryServer(port: port, logger: logger)
+            }
             let boundPort: Int
             do {
                 boundPort = try await server.start()
