@@ -42,12 +42,11 @@ KINDS = [
 # the live night and any recomputation by construction. Every other column is compared exactly, floats
 # included: the stream and the batch run the same engine on the same samples.
 WRITE_TIME_COLUMNS = {"created_at"}
-# REPLICA HOOK (issue 12 part 2, replicated writes): with --replicas N the driver starts N more throwaway
-# PostgreSQL servers with the same schemas, hands them to every worker as CONSDB_REPLICA_URLS, plans one
-# "replica-outage" per replica (stopped and started again on its port), waits at the end for each to
-# have the primary's exposures, and compares each with the primary table by table (compare_databases,
-# the same check as against the clean recomputation). Until the workers write replicas, --replicas 1
-# FAILs on purpose (the replica stays empty): the integrator wires the workers in and the check holds.
+# Replicas (--replicas N): N more throwaway PostgreSQL servers with the same schemas, handed to every
+# worker as CONSDB_REPLICA_URLS; one "replica-outage" per replica (stopped and started again on its port);
+# at the end the driver waits until the primary's outbox is empty (every row reached every replica) and
+# compares each replica with the primary table by table (compare_databases, the same check as against the
+# clean recomputation).
 
 
 def log(message):
@@ -423,10 +422,15 @@ class Night:
             visits = self.count("SELECT count(*) FROM cdb_demo.visit1")
             state = {name: self.count(sql) for name, (sql, _) in want.items()}
             done = all(state[name] == (expected if expected is not None else visits) for name, (_, expected) in want.items())
-            # A replica catches up by itself once it is back (REPLICA HOOK): its exposures are in too.
+            # A replica catches up by itself once it is back: its exposures are in too.
             for index, (_, url) in enumerate(self.replicas):
                 state[f"replica{index + 1}.exposure_efd"] = self.count("SELECT count(*) FROM efd_demo.exposure_efd", url)
                 done = done and state[f"replica{index + 1}.exposure_efd"] == n
+            if self.replicas:
+                # Every row written to the primary has reached every replica: the outbox is empty (a
+                # parked row stays there, so a refusal shows as "not caught up" with its count).
+                state["replica_outbox"] = self.count("SELECT count(*) FROM consdb_ingest.replica_outbox")
+                done = done and state["replica_outbox"] == 0
             if done and self.api_thread_done():
                 self.caught_up = time.time()
                 log(f"caught up {self.caught_up - self.last_announcement:.1f} s after the last announcement: {state}")

@@ -4,8 +4,9 @@ import TestSupport
 
 /// The chaos night's short version (Benchmarks/chaos-night): a few exposures through every worker at
 /// once while each worker is SIGKILLed once, PostgreSQL restarts, the schema registry goes down and
-/// comes back, and one malformed input of every kind arrives; then every table must equal a clean
-/// recomputation of the same night and every malformed input must be one dead letter.
+/// comes back, a replica goes down and comes back, and one malformed input of every kind arrives; then
+/// every table must equal a clean recomputation of the same night, the replica must equal the primary,
+/// and every malformed input must be one dead letter.
 ///
 /// About two minutes of wall time and its own PostgreSQL, InfluxDB and processes, so it runs only with
 /// CONSDB_CHAOS_SHORT=1 (CONSDB_CHAOS_SEED picks the seed; else the clock, printed).
@@ -26,7 +27,7 @@ struct ChaosNightTests {
         process.arguments = [
             "python3", TestFiles.package("Benchmarks/chaos-night/chaos.py").path, "--binary", binary, "--seed", "\(seed)",
             "--exposures", "4", "--interval", "5", "--exposure-time", "4", "--sensors", "3", "--kills", "1",
-            "--kafka-session-timeout-ms", "6000", "--deadline", "240",
+            "--kafka-session-timeout-ms", "6000", "--deadline", "240", "--replicas", "1",
         ]
         process.standardOutput = handle
         process.standardError = handle
