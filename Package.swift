@@ -181,7 +181,14 @@ let package = Package(
             dependencies: ["Postgres", "InfluxDB", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
-        .testTarget(name: "ConsistencyTests", dependencies: ["Consistency", "Ingest", "Felis", "FelisCatalog", "Postgres", "JSON", "TestSupport"]),
+        .testTarget(
+            name: "ConsistencyTests",
+            dependencies: [
+                "Consistency", "API", "Ingest", "Felis", "FelisCatalog", "Postgres", "JSON", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "TimeScalesTests", dependencies: ["TimeScales"]),
         .testTarget(name: "AstrometryTests", dependencies: ["Astrometry"]),
         .testTarget(name: "BackoffTests", dependencies: ["Backoff"]),

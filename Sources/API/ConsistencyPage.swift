@@ -1,4 +1,5 @@
 import Consistency
+import Foundation
 
 /// The HTML of `GET /consdb/table_consistency`: self-contained (inline CSS, no script needed).
 enum ConsistencyPage {
@@ -45,7 +46,7 @@ enum ConsistencyPage {
             }
             for outcome in outcomes { body += section(outcome.element) }
             body += "</div>"
-            body += "<p class=\"foot\">Rules: <code>\(html(set.source))</code> · JSON: <a href=\"\(html(json))\">\(html(json))</a></p>"
+            body += "<p class=\"foot\">Rules: <code>\(html((set.source as NSString).lastPathComponent))</code> · JSON: <a href=\"\(html(json))\">\(html(json))</a></p>"
         }
         return """
             <!DOCTYPE html>
