@@ -8,8 +8,14 @@ public enum CheckLog {
 
     static var qualifiedName: SQL { SQL.qualified(RuleSet.ingestSchema, table) }
 
-    /// Creates the schema and table if missing; safe from concurrent runs.
+    /// Creates the schema and table if missing; safe from concurrent runs. A table already there is left
+    /// alone (the role running the check need not own it, only be able to insert).
     public static func create(on connection: Connection) async throws {
+        let exists = try await connection.query("""
+            SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = \(RuleSet.ingestSchema) AND c.relname = \(table)
+            """).rows.first?.first == "1"
+        if exists { return }
         try await connection.withTransaction { connection in
             _ = try await connection.query("SELECT pg_advisory_xact_lock(hashtext('consdb.consistency_check'))")
             _ = try await connection.execute("CREATE SCHEMA IF NOT EXISTS \(SQL.quoteIdentifier(RuleSet.ingestSchema))")

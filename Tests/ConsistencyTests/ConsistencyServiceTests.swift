@@ -274,4 +274,22 @@ struct ConsistencyServiceTests {
             }
         }
     }
+
+    /// The quick start's demo instrument: its rules run whole against the demo schemas, as scripts/demo
+    /// applies them (every rule checked, none reported missing).
+    @Test func demoRulesFitTheDemoSchemas() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build consdb first (scripts/test does): \(Self.binary)")
+        try await TestDatabase.withFreshDatabase { url in
+            let environment = ["CONSDB_DATABASE_URL": url, "CONSISTENCY_RULES_DIR": Self.rulesDirectory, "CONSDB_READER_ROLE": "none"]
+            for arguments in [["schema", "apply", "--felis", TestFiles.package("config/demo/cdb_demo.yaml").path],
+                              ["schema", "apply", "--efd-config", TestFiles.package("config/demo/efd_demo.yaml").path, "--instrument", "demo"]] {
+                let applied = try await ChildProcess.run(Self.binary, arguments, environment: environment)
+                try #require(applied.status == 0, "\(applied)")
+            }
+            let run = try await ChildProcess.run(Self.binary, ["consistency", "--instrument", "demo", "20240801"], environment: environment)
+            #expect(run.status == 0, "\(run)")
+            #expect(run.errorText.contains("event=consdb_table_consistency_ok instrument=demo day_obs=20240801"), "\(run.errorText)")
+            #expect(!run.errorText.contains("not_checked"), "\(run.errorText)")
+        }
+    }
 }
