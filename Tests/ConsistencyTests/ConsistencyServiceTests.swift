@@ -275,8 +275,8 @@ struct ConsistencyServiceTests {
         }
     }
 
-    /// The quick start's demo instrument: its rules run whole against the demo schemas, as scripts/demo
-    /// applies them (every rule checked, none reported missing).
+    /// The quick start's demo instrument: its rules run against the demo schemas as scripts/demo applies
+    /// them (every rule on cdb_demo and efd_demo checked).
     @Test func demoRulesFitTheDemoSchemas() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build consdb first (scripts/test does): \(Self.binary)")
         try await TestDatabase.withFreshDatabase { url in
@@ -289,7 +289,11 @@ struct ConsistencyServiceTests {
             let run = try await ChildProcess.run(Self.binary, ["consistency", "--instrument", "demo", "20240801"], environment: environment)
             #expect(run.status == 0, "\(run)")
             #expect(run.errorText.contains("event=consdb_table_consistency_ok instrument=demo day_obs=20240801"), "\(run.errorText)")
-            #expect(!run.errorText.contains("not_checked"), "\(run.errorText)")
+            // Every rule on the demo's schemas ran; only the ingest tables are missing in a database no worker
+            // (nor `consdb roles --consistency-login`, which scripts/demo runs) has touched yet.
+            let skipped = run.errorText.split(separator: "\n").filter { $0.contains("event=consdb_table_consistency_not_checked") }
+            #expect(skipped.count == 2, "\(run.errorText)")
+            #expect(skipped.allSatisfy { $0.contains("table consdb_ingest.") && $0.contains("does not exist") }, "\(run.errorText)")
         }
     }
 }
