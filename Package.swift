@@ -105,10 +105,15 @@ let package = Package(
             name: "FelisCatalog",
             dependencies: ["Felis", "Postgres", "JSON"]
         ),
+        // The daily table checks: rules from YAML, their SQL, the runner and its log table.
+        .target(
+            name: "Consistency",
+            dependencies: ["Postgres", "JSON", .product(name: "Yams", package: "Yams")]
+        ),
         .target(
             name: "API",
             dependencies: [
-                "Postgres", "JSON",
+                "Postgres", "JSON", "Consistency",
                 "Felis",
                 "FelisCatalog",
                 "TimeScales",
@@ -123,6 +128,7 @@ let package = Package(
             name: "consdb",
             dependencies: [
                 "Kafka",
+                "Consistency",
                 "InfluxDB",
                 "Postgres",
                 "Felis",
@@ -175,6 +181,14 @@ let package = Package(
             dependencies: ["Postgres", "InfluxDB", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
+        .testTarget(
+            name: "ConsistencyTests",
+            dependencies: [
+                "Consistency", "API", "Ingest", "Felis", "FelisCatalog", "Postgres", "JSON", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "TimeScalesTests", dependencies: ["TimeScales"]),
         .testTarget(name: "AstrometryTests", dependencies: ["Astrometry"]),
         .testTarget(name: "BackoffTests", dependencies: ["Backoff"]),
@@ -206,7 +220,7 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Felis", "FelisCatalog", "JSON", "TimeScales", "Postgres", "TestSupport",
+                "API", "Consistency", "Felis", "FelisCatalog", "JSON", "TimeScales", "Postgres", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]

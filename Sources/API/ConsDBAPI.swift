@@ -10,8 +10,11 @@ public enum ConsDBAPI {
     ///   to add the database's own guarantee to the read-only transaction. Defaults to the main pool.
     /// - Parameter queryRoleGate: keeps `POST /consdb/query` closed while the query pool's role is
     ///   privileged (`consdb serve` always sets one); nil runs queries unchecked.
+    /// - Parameter consistency: the daily table checks' endpoint and page, and their gauges on /metrics;
+    ///   nil leaves them out.
     public static func router(
-        service: APIService, metrics: APIMetrics, queryPool: ConnectionPool? = nil, queryRoleGate: QueryRoleGate? = nil
+        service: APIService, metrics: APIMetrics, queryPool: ConnectionPool? = nil, queryRoleGate: QueryRoleGate? = nil,
+        consistency: ConsistencyService? = nil
     ) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
@@ -26,11 +29,22 @@ public enum ConsDBAPI {
         }
         let prefix = service.configuration.prefix.trimmingCharacters(in: ["/"])
         let group = router.group(RouterPath(prefix))
-        OperationsRoutes(service: service, metrics: metrics).registerRoot(on: router, prefixGroup: group)
+        let consistencyMetrics = consistency.map { ConsistencyMetrics(registry: metrics.registry, instruments: $0.instruments) }
+        OperationsRoutes(service: service, metrics: metrics, beforeMetrics: { [consistency] in
+            guard let consistency, let consistencyMetrics else { return }
+            // The run log is internal: read with the consistency login when there is one, else by the
+            // server's own role (a fixed query; only numbers leave).
+            if case .consistencyLogin(let pool) = consistency.access {
+                await consistencyMetrics.refresh(from: pool)
+            } else {
+                await consistencyMetrics.refresh(from: service.pool)
+            }
+        }).registerRoot(on: router, prefixGroup: group)
         FlexRoutes(service: service).register(on: group)
         InsertRoutes(service: service).register(on: group)
         QueryRoutes(service: service, queryPool: queryPool ?? service.pool, roleGate: queryRoleGate).register(on: group)
         SchemaRoutes(service: service).register(on: group)
+        if let consistency { ConsistencyRoutes(consistency: consistency, prefix: service.configuration.prefix).register(on: group) }
         DocsRoutes(prefix: service.configuration.prefix, assets: docsAssets(service)).register(on: group)
         routeTable.set(router.routes.map { ($0.method.rawValue, $0.path.description) })
         return router

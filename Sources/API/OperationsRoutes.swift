@@ -5,6 +5,8 @@ import Postgres
 struct OperationsRoutes {
     let service: APIService
     let metrics: APIMetrics
+    /// Refreshes gauges read from the database, just before /metrics is answered.
+    var beforeMetrics: @Sendable () async -> Void = {}
 
     func registerRoot(on router: Router<BasicRequestContext>, prefixGroup: RouterGroup<BasicRequestContext>) {
         router.get("/") { _, _ in try await root() }
@@ -45,6 +47,7 @@ struct OperationsRoutes {
     }
 
     private func metricsText() async -> Response {
+        await beforeMetrics()
         await metrics.recordPool(service.pool.statistics, maxConnections: service.pool.configuration.maxConnections)
         var buffer = ByteBuffer()
         buffer.writeBytes(metrics.registry.emitToBuffer())

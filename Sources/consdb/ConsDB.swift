@@ -11,7 +11,7 @@ struct ConsDB: AsyncParsableCommand {
             Settings come from command-line flags, then environment variables, then a YAML file given with \
             --config (keys named like the environment variables), then built-in defaults.
             """,
-        subcommands: [Serve.self, HinfoCommand.self, EFDCommand.self, SchemaCommand.self, RolesCommand.self, ReplicasCommand.self, DevCommand.self]
+        subcommands: [Serve.self, HinfoCommand.self, EFDCommand.self, SchemaCommand.self, RolesCommand.self, ReplicasCommand.self, ConsistencyCommand.self, DevCommand.self]
     )
 }
 

@@ -1,5 +1,6 @@
 import API
 import ArgumentParser
+import Consistency
 import Foundation
 import Hummingbird
 import Logging
@@ -19,7 +20,10 @@ struct Serve: AsyncParsableCommand {
             CONSDB_QUERY_DATABASE_URL (the unprivileged reader login role POST /consdb/query runs as; see \
             `consdb roles`), CONSDB_ALLOW_PRIVILEGED_QUERY_ROLE (false; development only: serve queries even \
             when that role is a superuser or similar, which otherwise answer 503), CONSDB_DOCS_ASSETS (the Swagger UI \
-            and Redoc files of /consdb/docs and /consdb/redoc; default: PyPI's fastapi-offline as python3 finds it).
+            and Redoc files of /consdb/docs and /consdb/redoc; default: PyPI's fastapi-offline as python3 finds it), \
+            CONSISTENCY_RULES_DIR (config/consistency: the rules of GET /consdb/table_consistency), \
+            CONSDB_CONSISTENCY_DATABASE_URL (the consistency login role those checks run as; see `consdb roles \
+            --consistency-login`; unset: the query reader, without the rules on consdb_ingest).
             """
     )
 
@@ -70,8 +74,14 @@ struct Serve: AsyncParsableCommand {
                 pool: queryPool ?? pool, allowPrivileged: try settings.flag("CONSDB_ALLOW_PRIVILEGED_QUERY_ROLE"), logger: logger
             )
             Task { await roleGate.check() }
+            let consistencyPool = settings.string("CONSDB_CONSISTENCY_DATABASE_URL").map {
+                ConnectionPool(configuration: .init(conninfo: $0, maxConnections: 2), logger: logger)
+            }
+            let consistency = try consistencyService(settings, consistencyPool: consistencyPool, queryPool: queryPool,
+                                                     timeoutSeconds: configuration.queryTimeoutSeconds, logger: logger)
+            if let consistency { Task { await consistency.checkRole() } }
             let service = APIService(pool: pool, configuration: configuration, logger: logger)
-            let router = ConsDBAPI.router(service: service, metrics: APIMetrics(), queryPool: queryPool, queryRoleGate: roleGate)
+            let router = ConsDBAPI.router(service: service, metrics: APIMetrics(), queryPool: queryPool, queryRoleGate: roleGate, consistency: consistency)
             let app = Application(
                 router: router,
                 configuration: .init(address: .hostname(listenHost, port: listenPort), serverName: "consdb"),
@@ -83,12 +93,38 @@ struct Serve: AsyncParsableCommand {
                 "tokens": "\(configuration.writeTokens.count)", "read_auth": "\(configuration.authenticateReads)",
             ])
             // The pools first, so that they close after the server has answered its last request.
-            let services: [any Service] = [pool] + (queryPool.map { [$0] } ?? []) + [app]
+            let services: [any Service] = [pool] + (queryPool.map { [$0] } ?? []) + (consistencyPool.map { [$0] } ?? []) + [app]
             let group = ServiceGroup(
                 configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             )
             try await group.run()
             logger.info("stopped", metadata: ["event": "serve.stop"])
         }
+    }
+
+    /// The table-consistency endpoint's rules and pool. Without CONSISTENCY_RULES_DIR and without the
+    /// default directory the endpoint is left out (one warning); a bad rules file is a setting error.
+    private func consistencyService(
+        _ settings: Settings, consistencyPool: ConnectionPool?, queryPool: ConnectionPool?, timeoutSeconds: Double, logger: Logger
+    ) throws -> ConsistencyService? {
+        let explicit = settings.string("CONSISTENCY_RULES_DIR")
+        let directory = explicit ?? "config/consistency"
+        if explicit == nil, !FileManager.default.fileExists(atPath: directory) {
+            logger.warning("table consistency disabled: no rules directory \(directory); set CONSISTENCY_RULES_DIR", metadata: ["event": "serve.consistency_rules_missing"])
+            return nil
+        }
+        let rules: [String: RuleSet]
+        do {
+            rules = try RuleFileLoader.loadDirectory(directory)
+        } catch let error as RuleFileError {
+            throw SettingError("CONSISTENCY_RULES_DIR", "has a bad rules file: \(error)")
+        }
+        let access: ConsistencyService.Access = consistencyPool.map { .consistencyLogin($0) } ?? queryPool.map { .queryReader($0) } ?? .none
+        if case .queryReader = access {
+            logger.warning("table consistency runs as the query reader: the rules on consdb_ingest are not checked; set CONSDB_CONSISTENCY_DATABASE_URL", metadata: ["event": "serve.consistency_reader"])
+        } else if case .none = access {
+            logger.warning("table consistency disabled (it never runs on the writer pool): set CONSDB_CONSISTENCY_DATABASE_URL", metadata: ["event": "serve.consistency_disabled"])
+        }
+        return ConsistencyService(rules: rules, access: access, statementTimeoutMilliseconds: Int(timeoutSeconds * 1000), logger: logger)
     }
 }

@@ -12,14 +12,6 @@ struct AlertRulesTests {
     static let root = ArchitectureMapTests.root
     static let rules = "deploy/prometheus/consdb-alerts.yaml"
 
-    /// Metrics the rules use before the code defines them: other parts of issue 12 add them (replicated
-    /// writes and the daily consistency check). The integrator removes each name once its code is merged;
-    /// `allowanceStillNeeded` fails when a listed name is already defined, so the list cannot go stale.
-    static let metricsNotYetInSources: Set<String> = [
-        "consdb_table_consistency_inconsistencies",
-        "consdb_table_consistency_last_run_timestamp_seconds",
-    ]
-
     static var promtool: String? {
         for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") + ["/usr/bin"] {
             let path = "\(directory)/promtool"
@@ -96,22 +88,13 @@ struct AlertRulesTests {
         }
     }
 
-    /// Every metric the rules name is defined in Sources (apart from the allowance above).
+    /// Every metric the rules name is defined in Sources.
     @Test func everyMetricInTheRulesIsDefinedInSources() throws {
         let defined = try Self.definedMetricNames()
         #expect(defined.contains("consdb_efd_batch_tasks"), "the scan of Sources found \(defined.sorted())")
-        for name in try Self.metricNamesInRules() where !Self.metricsNotYetInSources.contains(name) {
+        for name in try Self.metricNamesInRules() {
             let base = ["_bucket", "_sum", "_count"].reduce(name) { $0.hasSuffix($1) && !defined.contains($0) ? String($0.dropLast($1.count)) : $0 }
             #expect(defined.contains(base), "\(name) is used by the rules but no metric of that name is defined in Sources")
-        }
-    }
-
-    @Test func allowanceStillNeeded() throws {
-        let defined = try Self.definedMetricNames()
-        let used = try Self.metricNamesInRules()
-        for name in Self.metricsNotYetInSources {
-            #expect(!defined.contains(name), "\(name) is defined in Sources now: remove it from metricsNotYetInSources")
-            #expect(used.contains(name), "\(name) is no longer used by the rules: remove it from metricsNotYetInSources")
         }
     }
 
