@@ -609,7 +609,9 @@ def main():
         args.seed = int(time.time()) % 100_000_000
     whole_start = time.time()
     print(f"chaos night: seed {args.seed}; rerun with Benchmarks/chaos-night/run --seed {args.seed} --exposures {args.exposures} "
-          f"--interval {args.interval:g} --exposure-time {args.exposure_time:g} --sensors {args.sensors} --kills {args.kills}", flush=True)
+          f"--interval {args.interval:g} --exposure-time {args.exposure_time:g} --sensors {args.sensors} --kills {args.kills}"
+          + (f" --replicas {args.replicas}" if args.replicas else "")
+          + (f" --kafka-session-timeout-ms {args.kafka_session_timeout_ms}" if args.kafka_session_timeout_ms else ""), flush=True)
     night = Night(args)
     code = 1
     try:
