@@ -10,31 +10,31 @@ enum ConsistencyPage {
 
     static func render(instruments: [String], instrument: String, dayObs: String, result: Result, action: String, jsonBase: String) -> String {
         let options = instruments.map { name in
-            "<option value=\"\(html(name))\"\(name == instrument ? " selected" : "")>\(html(name))</option>"
+            "<option value=\"\(htmlEscaped(name))\"\(name == instrument ? " selected" : "")>\(htmlEscaped(name))</option>"
         }.joined()
         var body = """
             <header>
             <h1>ConsDB table consistency</h1>
             <p class="sub">Rule violations for one instrument and observing day (day_obs rolls over at 12:00 UTC).</p>
             </header>
-            <form method="get" action="\(html(action))" class="controls" id="form">
+            <form method="get" action="\(htmlEscaped(action))" class="controls" id="form">
             <label>Instrument <select name="instrument" id="instrument">\(options)</select></label>
-            <label>Observing day <input name="day_obs" id="day_obs" value="\(html(dayObs))" inputmode="numeric" pattern="[0-9]{8}" size="10" placeholder="YYYYMMDD" required></label>
+            <label>Observing day <input name="day_obs" id="day_obs" value="\(htmlEscaped(dayObs))" inputmode="numeric" pattern="[0-9]{8}" size="10" placeholder="YYYYMMDD" required></label>
             <button type="submit" id="check">Check</button>
             </form>
             """
         switch result {
         case .error(let message):
-            body += "<p id=\"status\" class=\"status error\">\(html(message))</p>"
+            body += "<p id=\"status\" class=\"status error\">\(htmlEscaped(message))</p>"
         case .report(let report, let set):
             let violations = report.violations
             let checked = report.outcomes.count - report.notChecked.count
             let json = "\(jsonBase)/\(report.instrument)/\(report.dayObs)"
             if violations.isEmpty {
-                body += "<p id=\"status\" class=\"status ok\">\(html(report.instrument)) \(report.dayObs): consistent — \(checked) of \(report.outcomes.count) rules checked, no violations.</p>"
+                body += "<p id=\"status\" class=\"status ok\">\(htmlEscaped(report.instrument)) \(report.dayObs): consistent — \(checked) of \(report.outcomes.count) rules checked, no violations.</p>"
             } else {
                 let failing = Set(violations.map(\.rule)).count
-                body += "<p id=\"status\" class=\"status bad\">\(html(report.instrument)) \(report.dayObs): \(violations.count) inconsistenc\(violations.count == 1 ? "y" : "ies") in \(failing) rule\(failing == 1 ? "" : "s") (\(checked) of \(report.outcomes.count) rules checked).</p>"
+                body += "<p id=\"status\" class=\"status bad\">\(htmlEscaped(report.instrument)) \(report.dayObs): \(violations.count) inconsistenc\(violations.count == 1 ? "y" : "ies") in \(failing) rule\(failing == 1 ? "" : "s") (\(checked) of \(report.outcomes.count) rules checked).</p>"
             }
             body += "<div id=\"results\">"
             // Failing rules first, structural before coverage before ingest; then the passing and unchecked.
@@ -46,7 +46,7 @@ enum ConsistencyPage {
             }
             for outcome in outcomes { body += section(outcome.element) }
             body += "</div>"
-            body += "<p class=\"foot\">Rules: <code>\(html((set.source as NSString).lastPathComponent))</code> · JSON: <a href=\"\(html(json))\">\(html(json))</a></p>"
+            body += "<p class=\"foot\">Rules: <code>\(htmlEscaped((set.source as NSString).lastPathComponent))</code> · JSON: <a href=\"\(htmlEscaped(json))\">\(htmlEscaped(json))</a></p>"
         }
         return """
             <!DOCTYPE html>
@@ -70,7 +70,7 @@ enum ConsistencyPage {
         let summary: String
         if let reason = outcome.notChecked {
             state = "skipped"
-            summary = "not checked: \(html(reason))"
+            summary = "not checked: \(htmlEscaped(reason))"
         } else if outcome.violations.isEmpty {
             state = "pass"
             summary = "passed"
@@ -79,38 +79,22 @@ enum ConsistencyPage {
             let numbers = outcome.violations.compactMap(\.seqNum)
             summary = numbers.isEmpty
                 ? "\(outcome.violations.count) violation\(outcome.violations.count == 1 ? "" : "s")"
-                : "failed for seq_num <span class=\"runs\">\(html(SeqNumRuns.text(numbers)))</span>"
+                : "failed for seq_num <span class=\"runs\">\(htmlEscaped(SeqNumRuns.text(numbers)))</span>"
         }
         var text = """
-            <details class="rule \(state)" data-rule="\(html(rule.name))" data-class="\(rule.category.rawValue)"\(state == "fail" ? " open" : "")>
-            <summary><span class="badge \(rule.category.rawValue)">\(rule.category.rawValue)</span><code>\(html(rule.name))</code> <span class="count">\(summary)</span></summary>
+            <details class="rule \(state)" data-rule="\(htmlEscaped(rule.name))" data-class="\(rule.category.rawValue)"\(state == "fail" ? " open" : "")>
+            <summary><span class="badge \(rule.category.rawValue)">\(rule.category.rawValue)</span><code>\(htmlEscaped(rule.name))</code> <span class="count">\(summary)</span></summary>
             """
-        if let description = rule.description { text += "<p class=\"desc\">\(html(description))</p>" }
+        if let description = rule.description { text += "<p class=\"desc\">\(htmlEscaped(description))</p>" }
         if !outcome.violations.isEmpty {
             text += "<table><thead><tr><th>seq_num</th><th>detail</th></tr></thead><tbody>"
             for violation in outcome.violations.prefix(500) {
-                text += "<tr><td class=\"seq\">\(violation.seqNum.map(String.init) ?? "—")</td><td>\(html(violation.detail))</td></tr>"
+                text += "<tr><td class=\"seq\">\(violation.seqNum.map(String.init) ?? "—")</td><td>\(htmlEscaped(violation.detail))</td></tr>"
             }
             if outcome.violations.count > 500 { text += "<tr><td></td><td>… \(outcome.violations.count - 500) more (see the JSON)</td></tr>" }
             text += "</tbody></table>"
         }
         return text + "</details>"
-    }
-
-    static func html(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
     }
 
     static let style = """

@@ -16,7 +16,7 @@ struct DocsRoutes {
 
     func register(on group: RouterGroup<BasicRequestContext>) {
         group.get("docs") { _, _ in
-            page(title: "Swagger UI", head: #"<link rel="stylesheet" type="text/css" href="\#(Self.html(assetsPath))/swagger-ui.css">"#, body: swaggerBody)
+            page(title: "Swagger UI", head: #"<link rel="stylesheet" type="text/css" href="\#(htmlEscaped(assetsPath))/swagger-ui.css">"#, body: swaggerBody)
         }
         group.get("redoc") { _, _ in page(title: "ReDoc", head: "<style>body { margin: 0; padding: 0; }</style>", body: redocBody) }
         group.get("docs/assets/:file") { _, context in try asset(try context.path("file")) }
@@ -47,9 +47,9 @@ struct DocsRoutes {
         } else {
             html = document(title: "consdb - API docs unavailable", head: "", body: """
                 <h1>API docs unavailable</h1>
-                <p>This server has no \(Self.html(title)) files. To show these pages, \(Self.html(DocsAssets.installHint)), \
+                <p>This server has no \(htmlEscaped(title)) files. To show these pages, \(htmlEscaped(DocsAssets.installHint)), \
                 then restart <code>consdb serve</code>.</p>
-                <p>The OpenAPI document is served at <a href="\(Self.html(openAPIPath))">\(Self.html(openAPIPath))</a>.</p>
+                <p>The OpenAPI document is served at <a href="\(htmlEscaped(openAPIPath))">\(htmlEscaped(openAPIPath))</a>.</p>
                 """)
             status = .serviceUnavailable
         }
@@ -57,13 +57,13 @@ struct DocsRoutes {
     }
 
     private var icon: String {
-        #"<link rel="icon" type="image/png" href="\#(Self.html(assetsPath))/favicon.png">"#
+        #"<link rel="icon" type="image/png" href="\#(htmlEscaped(assetsPath))/favicon.png">"#
     }
 
     private func swaggerBody() -> String {
         """
         <div id="swagger-ui"></div>
-        <script src="\(Self.html(assetsPath))/swagger-ui-bundle.js"></script>
+        <script src="\(htmlEscaped(assetsPath))/swagger-ui-bundle.js"></script>
         <script>
         window.ui = SwaggerUIBundle({
           url: \(Self.scriptString(openAPIPath)),
@@ -81,9 +81,9 @@ struct DocsRoutes {
 
     private func redocBody() -> String {
         """
-        <noscript>Redoc needs JavaScript; the OpenAPI document is at <a href="\(Self.html(openAPIPath))">\(Self.html(openAPIPath))</a>.</noscript>
-        <redoc spec-url="\(Self.html(openAPIPath))"></redoc>
-        <script src="\(Self.html(assetsPath))/redoc.standalone.js"></script>
+        <noscript>Redoc needs JavaScript; the OpenAPI document is at <a href="\(htmlEscaped(openAPIPath))">\(htmlEscaped(openAPIPath))</a>.</noscript>
+        <redoc spec-url="\(htmlEscaped(openAPIPath))"></redoc>
+        <script src="\(htmlEscaped(assetsPath))/redoc.standalone.js"></script>
         """
     }
 
@@ -94,7 +94,7 @@ struct DocsRoutes {
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>\(Self.html(title))</title>
+        <title>\(htmlEscaped(title))</title>
         \(head)
         </head>
         <body>
@@ -103,22 +103,6 @@ struct DocsRoutes {
         </html>
 
         """
-    }
-
-    /// Text escaped for HTML content and attribute values.
-    static func html(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
     }
 
     /// A JavaScript string literal that cannot end the surrounding `<script>` element.

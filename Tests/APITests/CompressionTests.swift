@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import JSON
 import Testing
+import TestSupport
 
 /// One raw answer: status, headers and the body's bytes as sent (still compressed, if they were).
 private struct RawReply: Sendable {

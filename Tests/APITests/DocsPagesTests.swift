@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import JSON
 import Testing
+import TestSupport
 
 /// One operation of the OpenAPI document.
 struct DocumentedOperation: Hashable, CustomStringConvertible {
@@ -119,7 +120,7 @@ struct DocsPagesTests {
         #expect(page.status == 200, "\(page)")
         #expect(page.text.contains(#"url: "/api/v1/openapi.json""#))
         #expect(page.text.contains(#"src="/api/v1/docs/assets/swagger-ui-bundle.js""#))
-        #expect(DocsRoutes.html(#"/a"<b>&'"#) == "/a&quot;&lt;b&gt;&amp;&#39;")
+        #expect(htmlEscaped(#"/a"<b>&'"#) == "/a&quot;&lt;b&gt;&amp;&#39;")
         #expect(DocsRoutes.scriptString(#"/a"</script>"#) == #""/a\"\u003c/script>""#)
     }
 

@@ -3,22 +3,22 @@ import Foundation
 
 /// A program a test runs to completion (a real HTTP client, a headless browser), on a thread of its own:
 /// waiting for a process blocks, which must not happen on the cooperative pool.
-struct ChildProcess {
-    struct Result: Sendable, CustomStringConvertible {
-        var status: Int32
-        var output: Data
-        var errorText: String
-        var text: String { String(decoding: output, as: UTF8.self) }
-        var description: String { "exit \(status); stderr: \(errorText.suffix(2000))" }
+public struct ChildProcess {
+    public struct Result: Sendable, CustomStringConvertible {
+        public var status: Int32
+        public var output: Data
+        public var errorText: String
+        public var text: String { String(decoding: output, as: UTF8.self) }
+        public var description: String { "exit \(status); stderr: \(errorText.suffix(2000))" }
     }
 
-    struct NotFound: Error, CustomStringConvertible {
-        var program: String
-        var description: String { "\(program) is not on PATH (scripts/install-deps installs it)" }
+    public struct NotFound: Error, CustomStringConvertible {
+        public var program: String
+        public var description: String { "\(program) is not on PATH (scripts/install-deps installs it)" }
     }
 
     /// The full path of `program` on PATH, if any.
-    static func find(_ program: String) -> String? {
+    public static func find(_ program: String) -> String? {
         if program.contains("/") { return FileManager.default.isExecutableFile(atPath: program) ? program : nil }
         let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
         return paths.map { "\($0)/\(program)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
@@ -26,7 +26,7 @@ struct ChildProcess {
 
     /// Runs `program` with `arguments` (and `environment` added to this process's) and returns its exit
     /// status, standard output and standard error.
-    static func run(_ program: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
+    public static func run(_ program: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
         guard let path = find(program) else { throw NotFound(program: program) }
         return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
