@@ -187,6 +187,32 @@ struct ReplicationTests {
         }
     }
 
+    /// A role with no privilege on consdb_ingest (the API's writer, say) writes a replicated table: the
+    /// capture trigger still queues the row, under its owner's rights.
+    @Test func aWriterWithoutRightsOnTheOutboxStillQueuesItsRows() async throws {
+        try await withPair { primaryURL, replica, _ in
+            let primary = try await Connection.connect(primaryURL)
+            try await ReplicaOutbox.prepare(replicas: [replica], schemas: ["night"], on: primary)
+            let writer = "t_writer_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
+            try await primary.execute("CREATE ROLE \(writer) LOGIN")
+            do {
+                try await primary.execute("GRANT USAGE ON SCHEMA night TO \(writer); GRANT INSERT, SELECT ON night.exposure TO \(writer)")
+                let asWriter = try await Connection.connect(TestRoles.url(primaryURL, user: writer))
+                await #expect(throws: PostgresError.self) { try await asWriter.query("SELECT count(*) FROM consdb_ingest.replica_outbox") }
+                try await asWriter.execute("INSERT INTO night.exposure (day_obs, seq_num, note) VALUES (2, 5, 'from the API')")
+                #expect(try await backlog(replica, primaryURL).pending == 1)
+                let drainer = ReplicaDrainer(primary: primaryURL, replicas: [replica], settings: Self.fastSettings,
+                                             metrics: ReplicaMetrics(replicas: [replica]), logger: ingestTestLogger)
+                #expect(await drainer.drainOnce(replica) == .drained(applied: 1, parked: 0, full: false))
+                #expect(try await rows("night.exposure", replica.conninfo) == rows("night.exposure", primaryURL))
+            } catch {
+                try? await primary.execute("DROP OWNED BY \(writer); DROP ROLE \(writer)")
+                throw error
+            }
+            try await primary.execute("DROP OWNED BY \(writer); DROP ROLE \(writer)")
+        }
+    }
+
     @Test func seedCopiesEveryRowWrittenBeforeTheReplicaExistedAndCanRunAgain() async throws {
         var generator = TestSeed.generator()
         try await withPair { primaryURL, replica, _ in

@@ -37,8 +37,11 @@ public enum ReplicaOutbox {
                     error text
                 );
                 CREATE INDEX IF NOT EXISTS replica_outbox_pending ON consdb_ingest.replica_outbox (replica, id) WHERE parked_at IS NULL;
+                -- SECURITY DEFINER: any role that writes a replicated table (the API's writer, an operator's
+                -- session) queues the row under the owner's rights, without any privilege on consdb_ingest;
+                -- the search path is fixed so the definer's rights cannot be steered to other objects.
                 CREATE OR REPLACE FUNCTION consdb_ingest.replica_outbox_capture() RETURNS trigger
-                LANGUAGE plpgsql AS $capture$
+                LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $capture$
                 DECLARE
                     new_key jsonb;
                     old_key jsonb;
