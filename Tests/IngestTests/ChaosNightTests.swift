@@ -8,8 +8,8 @@ import TestSupport
 /// every table must equal a clean recomputation of the same night, the replica must equal the primary,
 /// and every malformed input must be one dead letter.
 ///
-/// About two minutes of wall time and its own PostgreSQL, InfluxDB and processes, so it runs only with
-/// CONSDB_CHAOS_SHORT=1 (CONSDB_CHAOS_SEED picks the seed; else the clock, printed).
+/// About a minute of wall time and its own PostgreSQL servers, InfluxDB and processes, so it runs only
+/// with CONSDB_CHAOS_SHORT=1, which CI sets (CONSDB_CHAOS_SEED picks the seed; else the clock, printed).
 @Suite("Chaos night (short)", .serialized, .enabled(if: ProcessInfo.processInfo.environment["CONSDB_CHAOS_SHORT"] == "1"))
 struct ChaosNightTests {
     @Test func aShortNightWithEveryFaultEndsEqualToItsCleanRecomputation() async throws {
