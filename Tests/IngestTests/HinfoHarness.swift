@@ -188,13 +188,7 @@ final class HinfoHarness: Sendable {
 
     /// Waits (polling) until `condition` holds, failing after `seconds`.
     func waitUntil(_ what: String, within seconds: Double = 30, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        Issue.record("timed out waiting for \(what)")
-        throw CancellationError()
+        try await IngestTests.waitUntil(what, timeout: .seconds(seconds), condition)
     }
 
     func rejections() async throws -> [(error: String, offset: Int64, source: String)] {

@@ -61,13 +61,7 @@ struct ReplicationTests {
     }
 
     func waitUntil(_ what: String, within seconds: Double = 60, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        Issue.record("timed out waiting for \(what)")
-        throw CancellationError()
+        try await IngestTests.waitUntil(what, timeout: .seconds(seconds), condition)
     }
 
     /// Random inserts, updates and deletes in transactions of a few statements each.
@@ -206,7 +200,7 @@ struct ReplicationTests {
                 #expect(await drainer.drainOnce(replica) == .drained(applied: 1, parked: 0, full: false))
                 #expect(try await rows("night.exposure", replica.conninfo) == rows("night.exposure", primaryURL))
             } catch {
-                try? await primary.execute("DROP OWNED BY \(writer); DROP ROLE \(writer)")
+                _ = try? await primary.execute("DROP OWNED BY \(writer); DROP ROLE \(writer)")
                 throw error
             }
             try await primary.execute("DROP OWNED BY \(writer); DROP ROLE \(writer)")

@@ -75,3 +75,15 @@ enum WorkerProcess {
         return process.terminationStatus
     }
 }
+
+/// Waits (polling every 50 ms) until `condition` holds; after `timeout` (a hang guard, not a timing) the
+/// test fails naming `what`. The harnesses' and suites' own `waitUntil`s are this one.
+func waitUntil(_ what: String, timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    Issue.record("timed out waiting for \(what)")
+    throw CancellationError()
+}
