@@ -110,6 +110,16 @@ let package = Package(
             name: "Consistency",
             dependencies: ["Postgres", "JSON", .product(name: "Yams", package: "Yams")]
         ),
+        // The IVOA TAP service: parameters, query execution, UWS jobs, VOSI; mounted by `API`.
+        .target(
+            name: "TAP",
+            dependencies: [
+                "Postgres", "JSON", "FelisCatalog",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
         .target(
             name: "API",
             dependencies: [
@@ -181,6 +191,14 @@ let package = Package(
             dependencies: ["Postgres", "InfluxDB", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
+        .testTarget(
+            name: "TAPTests",
+            dependencies: [
+                "TAP", "Postgres", "JSON", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(
             name: "ConsistencyTests",
             dependencies: [
