@@ -114,7 +114,7 @@ let package = Package(
         .target(
             name: "TAP",
             dependencies: [
-                "Postgres", "JSON", "FelisCatalog",
+                "Postgres", "JSON", "FelisCatalog", "ADQL", "VOTable",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -123,7 +123,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "Postgres", "JSON", "Consistency",
+                "Postgres", "JSON", "Consistency", "TAP",
                 "Felis",
                 "FelisCatalog",
                 "TimeScales",
@@ -151,6 +151,7 @@ let package = Package(
                 "HeaderFile",
                 "Avro",
                 "Fetch",
+                "TAP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -7,6 +7,7 @@ import Logging
 import Postgres
 import Prometheus
 import ServiceLifecycle
+import TAP
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,7 +24,13 @@ struct Serve: AsyncParsableCommand {
             and Redoc files of /consdb/docs and /consdb/redoc; default: PyPI's fastapi-offline as python3 finds it), \
             CONSISTENCY_RULES_DIR (config/consistency: the rules of GET /consdb/table_consistency), \
             CONSDB_CONSISTENCY_DATABASE_URL (the consistency login role those checks run as; see `consdb roles \
-            --consistency-login`; unset: the query reader, without the rules on consdb_ingest).
+            --consistency-login`; unset: the query reader, without the rules on consdb_ingest). \
+            The IVOA TAP service: CONSDB_TAP (true; false leaves it out), CONSDB_TAP_PATH (<URL_PREFIX>/tap), \
+            CONSDB_TAP_PUBLIC_URL (the service's URL as clients reach it; default: from the request's Host), \
+            CONSDB_TAP_MAXREC (rows when MAXREC is not given, 100000), CONSDB_TAP_MAX_MAXREC (hard row limit, \
+            MAX_ROWS), CONSDB_TAP_RESULTS_DIR (where async results are written; default a directory under the \
+            system's temporary directory), CONSDB_TAP_MAX_JOBS (async jobs executing at once, 4), \
+            CONSDB_TAP_MAX_EXECUTION_SECONDS (3600), CONSDB_TAP_DESTRUCTION_DAYS (7).
             """
     )
 
@@ -81,7 +88,9 @@ struct Serve: AsyncParsableCommand {
                                                      timeoutSeconds: configuration.queryTimeoutSeconds, logger: logger)
             if let consistency { Task { await consistency.checkRole() } }
             let service = APIService(pool: pool, configuration: configuration, logger: logger)
-            let router = ConsDBAPI.router(service: service, metrics: APIMetrics(), queryPool: queryPool, queryRoleGate: roleGate, consistency: consistency)
+            let tap = try tapService(settings, api: configuration, readerPool: queryPool ?? pool, roleGate: roleGate, logger: logger)
+            let router = ConsDBAPI.router(service: service, metrics: APIMetrics(), queryPool: queryPool, queryRoleGate: roleGate,
+                                          consistency: consistency, tap: tap)
             let app = Application(
                 router: router,
                 configuration: .init(address: .hostname(listenHost, port: listenPort), serverName: "consdb"),
@@ -100,6 +109,30 @@ struct Serve: AsyncParsableCommand {
             try await group.run()
             logger.info("stopped", metadata: ["event": "serve.stop"])
         }
+    }
+
+    /// The TAP service's settings; nil when CONSDB_TAP is false. Its queries run on the same reader
+    /// pool, behind the same role gate, as `POST /consdb/query`.
+    private func tapService(
+        _ settings: Settings, api: APIConfiguration, readerPool: ConnectionPool, roleGate: QueryRoleGate, logger: Logger
+    ) throws -> TAPService? {
+        guard try settings.flag("CONSDB_TAP", default: true) else { return nil }
+        var tap = TAPConfiguration()
+        var prefix = api.prefix
+        while prefix.hasSuffix("/") { prefix.removeLast() }
+        tap.basePath = settings.string("CONSDB_TAP_PATH") ?? prefix + "/tap"
+        tap.maxMaxRec = try settings.positiveInt("CONSDB_TAP_MAX_MAXREC", default: api.queryRowCap)
+        tap.defaultMaxRec = min(try settings.positiveInt("CONSDB_TAP_MAXREC", default: tap.defaultMaxRec), tap.maxMaxRec)
+        tap.syncTimeoutSeconds = api.queryTimeoutSeconds
+        tap.fetchSize = api.queryFetchSize
+        tap.maxExecutingJobs = try settings.positiveInt("CONSDB_TAP_MAX_JOBS", default: tap.maxExecutingJobs)
+        tap.maxExecutionSeconds = try settings.positiveDouble("CONSDB_TAP_MAX_EXECUTION_SECONDS", default: tap.maxExecutionSeconds)
+        tap.defaultDestructionSeconds = try settings.positiveDouble("CONSDB_TAP_DESTRUCTION_DAYS", default: 7) * 86_400
+        tap.maxDestructionSeconds = max(tap.maxDestructionSeconds, tap.defaultDestructionSeconds)
+        tap.resultsDirectory = settings.string("CONSDB_TAP_RESULTS_DIR")
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("consdb-tap-results").path
+        return TAPService(configuration: tap, publicURL: settings.string("CONSDB_TAP_PUBLIC_URL"), readerPool: readerPool,
+                          logger: Logger(label: "consdb.tap"), admit: { try await roleGate.admitTAP() })
     }
 
     /// The table-consistency endpoint's rules and pool. Without CONSISTENCY_RULES_DIR and without the
