@@ -239,8 +239,9 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Consistency", "Felis", "FelisCatalog", "JSON", "TimeScales", "Postgres", "TestSupport",
+                "API", "Consistency", "Felis", "FelisCatalog", "JSON", "TimeScales", "Postgres", "TestSupport", "TAP",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]
         ),

@@ -5,7 +5,9 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import JSON
+import Logging
 import Postgres
+import TAP
 import TestSupport
 import Testing
 
@@ -183,6 +185,8 @@ struct APISetup: Sendable {
     /// Check the query role as `consdb serve` does (``QueryRoleGate``), with or without the opt-out.
     var checksQueryRole = false
     var allowPrivilegedQueryRole = false
+    /// Mount the TAP service with these settings (its queries on the query pool, as `consdb serve` does).
+    var tap: TAPConfiguration?
 
     enum QueryRole: Sendable { case reader, superuser }
 }
@@ -245,7 +249,11 @@ private func runAPI<T: Sendable>(
         ? ConnectionPool(configuration: .init(conninfo: queryURL, maxConnections: setup.maxConnections)) : nil
     let service = APIService(pool: pool, configuration: setup.configuration)
     let gate = setup.checksQueryRole ? QueryRoleGate(pool: queryPool ?? pool, allowPrivileged: setup.allowPrivilegedQueryRole) : nil
-    let app = Application(router: ConsDBAPI.router(service: service, metrics: APIMetrics(), queryPool: queryPool, queryRoleGate: gate))
+    let tap = setup.tap.map { configuration in
+        TAPService(configuration: configuration, readerPool: queryPool ?? pool, logger: Logger(label: "consdb.tap.test"),
+                   admit: { try await gate?.admitTAP() })
+    }
+    let app = Application(router: ConsDBAPI.router(service: service, metrics: APIMetrics(), queryPool: queryPool, queryRoleGate: gate, tap: tap))
     let statuses = StatusLog()
     do {
         let value = try await app.test(setup.testing) { client in
