@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "efd-bench", targets: ["EFDBench"]),
         .executable(name: "efd-stream-bench", targets: ["EFDStreamBench"]),
         .executable(name: "efd-batch-bench", targets: ["EFDBatchBench"]),
+        .executable(name: "adql-bench", targets: ["ADQLBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -187,6 +188,7 @@ let package = Package(
             ],
             path: "Benchmarks/EFDBatchBench"
         ),
+        .executableTarget(name: "ADQLBench", dependencies: ["ADQL"], path: "Benchmarks/ADQLBench"),
         .target(
             name: "TestSupport",
             dependencies: ["Postgres", "InfluxDB", .product(name: "Logging", package: "swift-log")]
