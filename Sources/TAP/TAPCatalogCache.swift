@@ -36,33 +36,23 @@ public actor TAPCatalogCache {
 /// One reading of TAP_SCHEMA, indexed for the service's uses.
 public struct TAPCatalogSnapshot: Sendable {
     public let schema: TAPSchemaSnapshot
-    /// The tables a query may name.
+    /// The tables a query may name, by their PostgreSQL names.
     public let adql: ADQLCatalog
-    /// Columns by table (`schema.table`, lower case) and column name (lower case).
-    let columns: [String: [String: TAPSchemaSnapshot.Column]]
 
     public init(_ schema: TAPSchemaSnapshot) {
         self.schema = schema
-        var names: [ADQLTableName] = []
-        var columns: [String: [String: TAPSchemaSnapshot.Column]] = [:]
-        for table in schema.tables {
-            let parts = table.tableName.split(separator: ".", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { continue }
-            names.append(ADQLTableName(schema: parts[0], table: parts[1]))
-            columns[table.tableName.lowercased()] = Dictionary(
-                table.columns.map { ($0.columnName.lowercased(), $0) }, uniquingKeysWith: { first, _ in first }
-            )
-        }
-        self.adql = ADQLCatalog(tables: names)
-        self.columns = columns
+        adql = ADQLCatalog(tables: schema.allTables.map { table in
+            // TAP_SCHEMA lists itself in upper case, as clients write it; in PostgreSQL it is tap_schema.
+            let schemaName = table.schemaName.lowercased() == "tap_schema" ? "tap_schema" : table.schemaName
+            return ADQLTableName(schema: schemaName, table: table.unqualifiedName)
+        })
     }
 
     /// `field` with the description, unit, UCD and utype of the column of that name in the query's
     /// tables, when exactly one of them has such a column (an expression or an ambiguous name keeps the
     /// defaults rather than borrow another column's meaning).
     public func describe(_ field: ResultField, tables: [ADQLTableName]) -> ResultField {
-        let name = field.name.lowercased()
-        let matches = Set(tables.map { "\($0.schema).\($0.table)".lowercased() }).compactMap { columns[$0]?[name] }
+        let matches = tables.compactMap { schema.table("\($0.schema).\($0.table)")?.column(field.name) }
         guard matches.count == 1, let column = matches.first else { return field }
         var field = field
         field.description = column.description ?? field.description

@@ -31,7 +31,8 @@ public struct TAPService: Sendable {
     public func register(on router: Router<BasicRequestContext>) {
         let group = router.group(RouterPath(url.basePath))
         TAPSyncRoutes(configuration: configuration, executor: runner, logger: logger, admit: admit).register(on: group)
-        TAPServiceRoutes(configuration: configuration, url: url, availability: { await availability() }).register(on: group)
+        TAPServiceRoutes(configuration: configuration, url: url, catalog: catalog, logger: logger,
+                         availability: { await availability() }).register(on: group)
     }
 
     /// Available when the reader role may run queries and TAP_SCHEMA can be read.

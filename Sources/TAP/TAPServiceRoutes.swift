@@ -1,4 +1,5 @@
 import Hummingbird
+import Logging
 
 /// The service's own resources: its root page, VOSI `capabilities` and `availability` (anonymous, as
 /// TAP 1.1 §2 requires).
@@ -7,11 +8,15 @@ public struct TAPServiceRoutes: Sendable {
     let url: ServiceURL
     /// Whether queries can run now, and why not.
     let availability: @Sendable () async -> (available: Bool, note: String?)
+    let catalog: TAPCatalogCache
+    let logger: Logger
 
-    public init(configuration: TAPConfiguration, url: ServiceURL,
+    public init(configuration: TAPConfiguration, url: ServiceURL, catalog: TAPCatalogCache, logger: Logger,
                 availability: @escaping @Sendable () async -> (available: Bool, note: String?)) {
         self.configuration = configuration
         self.url = url
+        self.catalog = catalog
+        self.logger = logger
         self.availability = availability
     }
 
@@ -23,11 +28,44 @@ public struct TAPServiceRoutes: Sendable {
             let (available, note) = await availability()
             return Self.xml(VOSIAvailability.document(available: available, note: note))
         }
+        group.get("tables") { request, _ in
+            do {
+                let detail = request.uri.queryParameters["detail"].map(String.init)
+                guard detail == nil || detail == "min" || detail == "max" else {
+                    return Self.text("Unsupported detail '\(detail ?? "")': use min or max", status: .badRequest)
+                }
+                return Self.xml(VOSITables.tableset(try await catalog.current().schema, withColumns: detail != "min"))
+            } catch {
+                return unavailable(error)
+            }
+        }
+        group.get("tables/:table") { _, context in
+            do {
+                let name = context.parameters.get("table") ?? ""
+                let snapshot = try await catalog.current().schema
+                guard let table = snapshot.table(name) else {
+                    return Self.text("No table '\(name)' is published; GET tables lists them", status: .notFound)
+                }
+                return Self.xml(VOSITables.table(table, keys: snapshot.keys(from: table.name)))
+            } catch {
+                return unavailable(error)
+            }
+        }
         group.get { request, _ in Self.rootPage(base: url.base(for: request)) }
     }
 
     static func xml(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "text/xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func text(_ message: String, status: HTTPResponse.Status) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: message + "\n")))
+    }
+
+    /// TAP_SCHEMA could not be read: the database is down, or the schema was never applied.
+    func unavailable(_ error: any Error) -> Response {
+        logger.warning("TAP_SCHEMA unreadable", metadata: ["event": "tap.tables_unavailable", "error": "\(error)"])
+        return Self.text("TAP_SCHEMA cannot be read now; try again later", status: .serviceUnavailable)
     }
 
     /// A page for people who open the base URL in a browser: what the service is and how to use it.
