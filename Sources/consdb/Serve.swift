@@ -2,7 +2,9 @@ import API
 import ArgumentParser
 import Consistency
 import Foundation
+import FelisCatalog
 import Hummingbird
+import Ingest
 import Logging
 import Postgres
 import Prometheus
@@ -23,11 +25,14 @@ struct Serve: AsyncParsableCommand {
             and Redoc files of /consdb/docs and /consdb/redoc; default: PyPI's fastapi-offline as python3 finds it), \
             CONSISTENCY_RULES_DIR (config/consistency: the rules of GET /consdb/table_consistency), \
             CONSDB_CONSISTENCY_DATABASE_URL (the consistency login role those checks run as; see `consdb roles \
-            --consistency-login`; unset: the query reader, without the rules on consdb_ingest).
+            --consistency-login`; unset: the query reader, without the rules on consdb_ingest). \
+            CONSDB_REPLICA_URLS (or --replica-url): replicas that receive the API's writes (flexible metadata, \
+            inserts) to the cdb_* schemas, through the primary's outbox, as the workers' writes do.
             """
     )
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var replicaOptions: ReplicaOptions
 
     @Option(name: .long, help: "Address to listen on (else CONSDB_HOST; default 0.0.0.0).")
     var host: String?
@@ -81,7 +86,9 @@ struct Serve: AsyncParsableCommand {
                                                      timeoutSeconds: configuration.queryTimeoutSeconds, logger: logger)
             if let consistency { Task { await consistency.checkRole() } }
             let service = APIService(pool: pool, configuration: configuration, logger: logger)
-            let router = ConsDBAPI.router(service: service, metrics: APIMetrics(), queryPool: queryPool, queryRoleGate: roleGate, consistency: consistency)
+            let metrics = APIMetrics()
+            let replication = try await replicaSetup(settings, primary: url, metrics: metrics, logger: logger)
+            let router = ConsDBAPI.router(service: service, metrics: metrics, queryPool: queryPool, queryRoleGate: roleGate, consistency: consistency)
             let app = Application(
                 router: router,
                 configuration: .init(address: .hostname(listenHost, port: listenPort), serverName: "consdb"),
@@ -93,13 +100,26 @@ struct Serve: AsyncParsableCommand {
                 "tokens": "\(configuration.writeTokens.count)", "read_auth": "\(configuration.authenticateReads)",
             ])
             // The pools first, so that they close after the server has answered its last request.
-            let services: [any Service] = [pool] + (queryPool.map { [$0] } ?? []) + (consistencyPool.map { [$0] } ?? []) + [app]
+            let services: [any Service] = [pool] + (queryPool.map { [$0] } ?? []) + (consistencyPool.map { [$0] } ?? [])
+                + replication.services + [app]
             let group = ServiceGroup(
                 configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             )
             try await group.run()
             logger.info("stopped", metadata: ["event": "serve.stop"])
         }
+    }
+
+    /// With replicas configured, the capture triggers on every `cdb_*` schema the primary holds now (the
+    /// API writes only there) and the drainer, whose metrics join the API's on /metrics. Without, nothing
+    /// touches the database here.
+    private func replicaSetup(_ settings: Settings, primary: String, metrics: APIMetrics, logger: Logger) async throws -> ReplicaSetup {
+        guard !(try ReplicaSetup.targets(replicaOptions, settings)).isEmpty else {
+            return try await ReplicaSetup.make(replicaOptions, settings, primary: primary, schemas: [], logger: logger, registry: metrics.registry)
+        }
+        let connection = try await Connection.connect(primary, logger: logger)
+        let schemas = try await ReaderRole.publishedSchemas(on: connection).filter { $0.hasPrefix("cdb_") }
+        return try await ReplicaSetup.make(replicaOptions, settings, primary: primary, schemas: schemas, logger: logger, registry: metrics.registry)
     }
 
     /// The table-consistency endpoint's rules and pool. Without CONSISTENCY_RULES_DIR and without the
