@@ -2,6 +2,7 @@ import ArgumentParser
 import Ingest
 import Logging
 import Postgres
+import Prometheus
 import ServiceLifecycle
 
 /// `--replica-url`, shared by the writers (`hinfo`, `efd stream`, `efd batch`) and `consdb replicas`.
@@ -27,10 +28,12 @@ struct ReplicaSetup {
     }
 
     /// Reads the settings and, with replicas configured, prepares the primary for the tables of `schemas`.
-    static func make(_ options: ReplicaOptions, _ settings: Settings, primary: String, schemas: [String], logger: Logger) async throws -> ReplicaSetup {
+    /// - Parameter registry: where the replica metrics go (the API's own registry, for `consdb serve`).
+    static func make(_ options: ReplicaOptions, _ settings: Settings, primary: String, schemas: [String], logger: Logger,
+                     registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) async throws -> ReplicaSetup {
         let replicas = try targets(options, settings)
         let threshold = try settings.positiveInt("CONSDB_REPLICA_LAG_THRESHOLD", default: 10_000)
-        let metrics = ReplicaMetrics(replicas: replicas, lagThreshold: threshold)
+        let metrics = ReplicaMetrics(replicas: replicas, lagThreshold: threshold, registry: registry)
         guard !replicas.isEmpty else { return ReplicaSetup(replicas: [], drainer: nil, metrics: metrics) }
         var drain = ReplicaDrainSettings()
         drain.batchSize = try settings.positiveInt("CONSDB_REPLICA_BATCH", default: 500)

@@ -2,7 +2,9 @@ import API
 import ArgumentParser
 import Consistency
 import Foundation
+import FelisCatalog
 import Hummingbird
+import Ingest
 import Logging
 import Postgres
 import Prometheus
@@ -30,11 +32,14 @@ struct Serve: AsyncParsableCommand {
             CONSDB_TAP_MAXREC (rows when MAXREC is not given, 100000), CONSDB_TAP_MAX_MAXREC (hard row limit, \
             MAX_ROWS), CONSDB_TAP_RESULTS_DIR (where async results are written; default a directory under the \
             system's temporary directory), CONSDB_TAP_MAX_JOBS (async jobs executing at once, 4), \
-            CONSDB_TAP_MAX_EXECUTION_SECONDS (3600), CONSDB_TAP_DESTRUCTION_DAYS (7).
+            CONSDB_TAP_MAX_EXECUTION_SECONDS (3600), CONSDB_TAP_DESTRUCTION_DAYS (7). \
+            CONSDB_REPLICA_URLS (or --replica-url): replicas that receive the API's writes (flexible metadata, \
+            inserts) to the cdb_* schemas, through the primary's outbox, as the workers' writes do.
             """
     )
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var replicaOptions: ReplicaOptions
 
     @Option(name: .long, help: "Address to listen on (else CONSDB_HOST; default 0.0.0.0).")
     var host: String?
@@ -88,8 +93,10 @@ struct Serve: AsyncParsableCommand {
                                                      timeoutSeconds: configuration.queryTimeoutSeconds, logger: logger)
             if let consistency { Task { await consistency.checkRole() } }
             let service = APIService(pool: pool, configuration: configuration, logger: logger)
+            let metrics = APIMetrics()
+            let replication = try await replicaSetup(settings, primary: url, metrics: metrics, logger: logger)
             let tap = try tapService(settings, api: configuration, readerPool: queryPool ?? pool, roleGate: roleGate, logger: logger)
-            let router = ConsDBAPI.router(service: service, metrics: APIMetrics(), queryPool: queryPool, queryRoleGate: roleGate,
+            let router = ConsDBAPI.router(service: service, metrics: metrics, queryPool: queryPool, queryRoleGate: roleGate,
                                           consistency: consistency, tap: tap)
             let app = Application(
                 router: router,
@@ -102,13 +109,26 @@ struct Serve: AsyncParsableCommand {
                 "tokens": "\(configuration.writeTokens.count)", "read_auth": "\(configuration.authenticateReads)",
             ])
             // The pools first, so that they close after the server has answered its last request.
-            let services: [any Service] = [pool] + (queryPool.map { [$0] } ?? []) + (consistencyPool.map { [$0] } ?? []) + [app]
+            let services: [any Service] = [pool] + (queryPool.map { [$0] } ?? []) + (consistencyPool.map { [$0] } ?? [])
+                + replication.services + [app]
             let group = ServiceGroup(
                 configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             )
             try await group.run()
             logger.info("stopped", metadata: ["event": "serve.stop"])
         }
+    }
+
+    /// With replicas configured, the capture triggers on every `cdb_*` schema the primary holds now (the
+    /// API writes only there) and the drainer, whose metrics join the API's on /metrics. Without, nothing
+    /// touches the database here.
+    private func replicaSetup(_ settings: Settings, primary: String, metrics: APIMetrics, logger: Logger) async throws -> ReplicaSetup {
+        guard !(try ReplicaSetup.targets(replicaOptions, settings)).isEmpty else {
+            return try await ReplicaSetup.make(replicaOptions, settings, primary: primary, schemas: [], logger: logger, registry: metrics.registry)
+        }
+        let connection = try await Connection.connect(primary, logger: logger)
+        let schemas = try await ReaderRole.publishedSchemas(on: connection).filter { $0.hasPrefix("cdb_") }
+        return try await ReplicaSetup.make(replicaOptions, settings, primary: primary, schemas: schemas, logger: logger, registry: metrics.registry)
     }
 
     /// The TAP service's settings; nil when CONSDB_TAP is false. Its queries run on the same reader
