@@ -198,7 +198,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TimeScalesTests", dependencies: ["TimeScales"]),
-        .testTarget(name: "VOTableTests", dependencies: ["VOTable", "TestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "VOTableTests", dependencies: ["VOTable", "Postgres", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "AstrometryTests", dependencies: ["Astrometry"]),
         .testTarget(name: "BackoffTests", dependencies: ["Backoff"]),
         .testTarget(name: "EFDTests", dependencies: ["EFD", "Felis", "FelisCatalog", "Postgres", "TestSupport"]),
