@@ -312,4 +312,30 @@ struct TAPSchemaTests {
             }
         }
     }
+
+    @Test("`consdb schema apply` as a role that may not create pgSphere logs the warning and succeeds")
+    func commandWarns() async throws {
+        let binary = ProcessInfo.processInfo.environment["CONSDB_BINARY"] ?? TestFiles.package(".build/debug/consdb").path
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build consdb first (scripts/test does): \(binary)")
+        try await TestRoles.withReaderNames { applier, _ in
+            try await TestDatabase.withFreshDatabase { url in
+                let admin = try await Connection.connect(url)
+                let database = try #require(try await admin.scalar("SELECT current_database()"))
+                try await admin.execute("CREATE ROLE \(applier) LOGIN NOSUPERUSER")
+                try await admin.execute("ALTER DATABASE \(SQL.quoteIdentifier(database)) OWNER TO \(applier)")
+                let environment = ["CONSDB_DATABASE_URL": TestRoles.url(url, user: applier), "CONSDB_READER_ROLE": "none"]
+                let dry = try await ChildProcess.run(binary, ["schema", "apply", "--felis", Files.demo.path, "--dry-run"], environment: environment)
+                #expect(dry.status == 0, "\(dry)")
+                #expect(dry.text.contains("CREATE EXTENSION IF NOT EXISTS \"pg_sphere\";") && dry.text.contains("INSERT INTO \"tap_schema\".\"tables\""))
+                let result = try await ChildProcess.run(binary, ["schema", "apply", "--felis", Files.demo.path], environment: environment)
+                #expect(result.status == 0, "\(result)")
+                let log = result.text + result.errorText
+                #expect(log.contains("event=schema.pgsphere_unavailable"), "\(log.suffix(2000))")
+                #expect(log.contains("event=schema.applied"))
+                #expect(try await admin.scalar("SELECT count(*) FROM tap_schema.tables WHERE schema_name = 'cdb_demo'") != "0")
+                try await admin.execute("ALTER DATABASE \(SQL.quoteIdentifier(database)) OWNER TO CURRENT_USER")
+                try await admin.execute("DROP OWNED BY \(applier)")
+            }
+        }
+    }
 }
