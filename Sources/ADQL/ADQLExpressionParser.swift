@@ -65,7 +65,7 @@ extension ADQLSyntaxReader {
         }
         if accept(keyword: "IN") {
             guard isSymbol("(") else { throw unexpected("expected '(' after IN") }
-            if queryStarts() {
+            if parenthesisOpensQuery() {
                 return ADQLExpression(.inQuery(left, try parenthesizedQuery("expected a subquery"), negated: negated), at: position)
             }
             advance()
@@ -146,7 +146,7 @@ extension ADQLSyntaxReader {
             advance()
             return ADQLExpression(.string(text), at: position)
         case .symbol("("):
-            if queryStarts() {
+            if parenthesisOpensQuery() {
                 return ADQLExpression(.scalarQuery(try parenthesizedQuery("expected a subquery")), at: position)
             }
             advance()

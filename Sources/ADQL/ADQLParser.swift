@@ -123,11 +123,33 @@ struct ADQLSyntaxReader {
         return value
     }
 
-    /// Whether a query (rather than an expression or a joined table) starts here, after any '('.
+    /// Whether a query starts here, after any '('.
     func queryStarts() -> Bool {
         var ahead = 0
         while isSymbol("(", ahead: ahead) { ahead += 1 }
         return isKeyword("SELECT", ahead: ahead) || isKeyword("WITH", ahead: ahead)
+    }
+
+    /// Whether the '(' here opens a query rather than an expression or a joined table that merely starts
+    /// with one: `(SELECT …)` does, `((SELECT …) UNION …)` does, `((SELECT …) - 1)` and
+    /// `((SELECT …) AS s JOIN …)` do not. Decided by looking past the inner parenthesis, without backtracking.
+    func parenthesisOpensQuery() -> Bool {
+        guard isSymbol("(") else { return false }
+        if isKeyword("SELECT", ahead: 1) || isKeyword("WITH", ahead: 1) { return true }
+        guard isSymbol("(", ahead: 1), queryStarts() else { return false }
+        var level = 0
+        var ahead = 1
+        while true {
+            let kind = token(ahead).kind
+            if kind == .end { return false }
+            if kind == .symbol("(") { level += 1 }
+            if kind == .symbol(")") {
+                level -= 1
+                if level == 0 { break }
+            }
+            ahead += 1
+        }
+        return ["UNION", "INTERSECT", "EXCEPT", "ORDER", "OFFSET"].contains(token(ahead + 1).keyword ?? "")
     }
 
     // MARK: queries
@@ -324,7 +346,7 @@ struct ADQLSyntaxReader {
         defer { depth -= 1 }
         if isSymbol("(") {
             let open = current.position
-            if queryStarts() {
+            if parenthesisOpensQuery() {
                 advance()
                 let query = try query()
                 try expect(symbol: ")")

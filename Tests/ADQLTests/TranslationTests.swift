@@ -84,6 +84,18 @@ struct TranslationTests {
         #expect(sql(#"SELECT 'a\' FROM cdb_latiss.visit1"#) == #"SELECT E'a\\'"# + from)
     }
 
+    @Test func parenthesesAroundSubqueries() {
+        let from = #" FROM "cdb_latiss"."visit1""#
+        let max = #"(SELECT max("a") FROM "cdb_latiss"."exposure")"#
+        #expect(sql("SELECT ((SELECT MAX(a) FROM cdb_latiss.exposure) - 1) FROM cdb_latiss.visit1") == "SELECT (\(max) - 1)" + from)
+        #expect(sql("SELECT ((SELECT MAX(a) FROM cdb_latiss.exposure) UNION (SELECT 1 FROM cdb_latiss.exposure)) FROM cdb_latiss.visit1")
+            == #"SELECT (((SELECT max("a") FROM "cdb_latiss"."exposure") UNION (SELECT 1 FROM "cdb_latiss"."exposure")))"# + from)
+        #expect(sql("SELECT a FROM cdb_latiss.visit1 WHERE a IN ((SELECT MAX(a) FROM cdb_latiss.exposure) + 1, 2)")
+            == #"SELECT "a""# + from + " WHERE (\"a\" IN ((\(max) + 1), 2))")
+        #expect(sql("SELECT * FROM ((SELECT a FROM cdb_latiss.exposure) AS s JOIN cdb_latiss.visit1 v USING (a))")
+            == #"SELECT * FROM ((SELECT "a" FROM "cdb_latiss"."exposure") AS "s" INNER JOIN "cdb_latiss"."visit1" AS "v" USING ("a"))"#)
+    }
+
     @Test func caseCoalesceAndCast() {
         let from = #" FROM "cdb_latiss"."visit1""#
         #expect(sql("SELECT CASE WHEN a > 1 THEN 'big' WHEN a IS NULL THEN NULL ELSE 'small' END, CASE band WHEN 'r' THEN 1 END FROM cdb_latiss.visit1")
