@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import Postgres
+import VOTable
 
 /// The answer to a failed TAP request: a VOTable error document (DALI §4.4) with the status the
 /// failure calls for.

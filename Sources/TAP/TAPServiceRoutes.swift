@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import VOTable
 
 /// The service's own resources: its root page, VOSI `capabilities` and `availability` (anonymous, as
 /// TAP 1.1 §2 requires).

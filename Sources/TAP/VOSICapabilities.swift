@@ -1,3 +1,5 @@
+import VOTable
+
 /// The VOSI capabilities document (`{base}/capabilities`): the TAP capability with its TAPRegExt
 /// description (languages and their features, output formats, limits; no upload), and the VOSI
 /// resources beside it.

@@ -1,4 +1,5 @@
 import FelisCatalog
+import VOTable
 
 /// The VOSI tables document (`{base}/tables`, VOSI 1.1 with VODataService 1.1 elements), written from
 /// TAP_SCHEMA so that the two never disagree.
