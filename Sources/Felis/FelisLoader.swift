@@ -52,7 +52,8 @@ struct FelisLoader {
             name: name,
             id: try fields.string(top["@id"], what: "'@id' of the schema", .init()),
             description: try fields.text(top["description"], what: "'description' of the schema", .init()),
-            version: try version(top["version"])
+            version: try version(top["version"]),
+            utype: try fields.string(top["votable:utype"], what: "'votable:utype' of the schema", .init())
         )
         guard let tableNodes = try fields.sequence(top["tables"], what: "'tables'", .init()) else {
             throw fields.error(.missingField, "the schema has no 'tables' list", at: root)
@@ -122,7 +123,9 @@ struct FelisLoader {
         var table = PendingTable(node: node, table: FelisTable(
             name: name,
             id: try fields.string(map["@id"], what: "'@id'", context),
-            description: try fields.text(map["description"], what: "'description'", context)
+            description: try fields.text(map["description"], what: "'description'", context),
+            utype: try fields.string(map["votable:utype"], what: "'votable:utype'", context),
+            tableIndex: try fields.integer(map["tap:table_index"], what: "'tap:table_index'", context)
         ))
         guard let columnNodes = try fields.sequence(map["columns"], what: "'columns'", context) else {
             throw fields.error(.missingField, "the table has no 'columns' list", at: node, context)
@@ -187,7 +190,8 @@ struct FelisLoader {
             unit: try fields.string(map["ivoa:unit"], what: "'ivoa:unit'", context)
                 ?? fields.string(map["fits:tunit"], what: "'fits:tunit'", context),
             ucd: try fields.string(map["ivoa:ucd"], what: "'ivoa:ucd'", context),
-            autoincrement: autoincrement
+            autoincrement: autoincrement,
+            tap: try tapColumn(map, context)
         )
         if let valueNode = map["value"], !fields.isNull(valueNode) {
             if autoincrement {
@@ -196,6 +200,34 @@ struct FelisLoader {
             column.defaultValue = try FelisDefaultParser(fields: fields).parse(valueNode, for: column, context)
         }
         return column
+    }
+
+    /// The column's `votable:` and `tap:` keys, checked: TAP_SCHEMA and VOTable readers rely on them.
+    private func tapColumn(_ map: [String: Node], _ context: YAMLFields.Context) throws -> FelisTAPColumn {
+        let arraysize = try fields.string(map["votable:arraysize"], what: "'votable:arraysize'", context)
+        if let arraysize, let problem = FelisTAPColumn.problem(withArraysize: arraysize) {
+            throw fields.error(.invalidValue, "'votable:arraysize' '\(arraysize.prefix(40))': \(problem)", at: map["votable:arraysize"], context)
+        }
+        var flags: [String: Int] = [:]
+        for key in ["tap:principal", "tap:std"] {
+            // Felis writes these as 0 or 1; a YAML boolean means the same.
+            guard let text = try fields.string(map[key], what: "'\(key)'", context) else { continue }
+            if let flag = YAMLFields.parseBoolean(text), Int(text) == nil {
+                flags[key] = flag ? 1 : 0
+            } else if let value = Int(text), value == 0 || value == 1 {
+                flags[key] = value
+            } else {
+                throw fields.error(.invalidValue, "'\(key)' must be 0 or 1, found '\(text.prefix(40))'", at: map[key], context)
+            }
+        }
+        return FelisTAPColumn(
+            arraysize: arraysize,
+            xtype: try fields.string(map["votable:xtype"], what: "'votable:xtype'", context),
+            utype: try fields.string(map["votable:utype"], what: "'votable:utype'", context),
+            principal: flags["tap:principal"],
+            std: flags["tap:std"],
+            columnIndex: try fields.integer(map["tap:column_index"], what: "'tap:column_index'", context)
+        )
     }
 
     private func constraint(_ node: Node, table: String, defaultType: String? = nil) throws -> PendingConstraint {
@@ -222,7 +254,8 @@ struct FelisLoader {
             expression: try fields.string(map["expression"], what: "'expression' of '\(name)'", context),
             expressions: try fields.strings(map["expressions"], what: "'expressions' of '\(name)'", context),
             deferrable: try fields.boolean(map["deferrable"], what: "'deferrable'", context) ?? false,
-            initially: initially
+            initially: initially,
+            utype: try fields.string(map["votable:utype"], what: "'votable:utype' of '\(name)'", context)
         )
     }
 
@@ -261,4 +294,5 @@ struct PendingConstraint {
     var expressions: [String]?
     var deferrable: Bool
     var initially: String?
+    var utype: String?
 }

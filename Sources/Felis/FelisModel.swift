@@ -12,13 +12,16 @@ public struct FelisSchema: Sendable, Equatable {
     public var version: String?
     /// Tables in file order.
     public var tables: [FelisTable]
+    /// The schema's utype (`votable:utype`), for TAP_SCHEMA.
+    public var utype: String?
 
-    public init(name: String, id: String? = nil, description: String? = nil, version: String? = nil, tables: [FelisTable] = []) {
+    public init(name: String, id: String? = nil, description: String? = nil, version: String? = nil, tables: [FelisTable] = [], utype: String? = nil) {
         self.name = name
         self.id = id
         self.description = description
         self.version = version
         self.tables = tables
+        self.utype = utype
     }
 
     /// The table named `name`, if the schema has one.
@@ -39,10 +42,15 @@ public struct FelisTable: Sendable, Equatable {
     /// Unique, foreign-key and check constraints in file order.
     public var constraints: [FelisConstraint]
     public var indexes: [FelisIndex]
+    /// The table's utype (`votable:utype`), for TAP_SCHEMA.
+    public var utype: String?
+    /// The recommended listing order among tables (`tap:table_index`), for TAP_SCHEMA.
+    public var tableIndex: Int?
 
     public init(
         name: String, id: String? = nil, description: String? = nil, columns: [FelisColumn] = [],
-        primaryKey: [String] = [], constraints: [FelisConstraint] = [], indexes: [FelisIndex] = []
+        primaryKey: [String] = [], constraints: [FelisConstraint] = [], indexes: [FelisIndex] = [],
+        utype: String? = nil, tableIndex: Int? = nil
     ) {
         self.name = name
         self.id = id
@@ -51,6 +59,8 @@ public struct FelisTable: Sendable, Equatable {
         self.primaryKey = primaryKey
         self.constraints = constraints
         self.indexes = indexes
+        self.utype = utype
+        self.tableIndex = tableIndex
     }
 
     /// The column named `name`, if the table has one.
@@ -79,11 +89,13 @@ public struct FelisColumn: Sendable, Equatable {
     /// IVOA UCD (`ivoa:ucd`).
     public var ucd: String?
     public var autoincrement: Bool
+    /// What the file says about the column for TAP (`votable:*` and `tap:*` keys).
+    public var tap: FelisTAPColumn
 
     public init(
         name: String, id: String? = nil, datatype: FelisDatatype, length: Int? = nil, precision: Int? = nil,
         nullable: Bool = true, defaultValue: FelisDefault? = nil, description: String? = nil,
-        unit: String? = nil, ucd: String? = nil, autoincrement: Bool = false
+        unit: String? = nil, ucd: String? = nil, autoincrement: Bool = false, tap: FelisTAPColumn = FelisTAPColumn()
     ) {
         self.name = name
         self.id = id
@@ -96,6 +108,7 @@ public struct FelisColumn: Sendable, Equatable {
         self.unit = unit
         self.ucd = ucd
         self.autoincrement = autoincrement
+        self.tap = tap
     }
 
     /// The PostgreSQL type of the column.
@@ -152,11 +165,13 @@ public struct FelisConstraint: Sendable, Equatable {
     public var deferrable: Bool
     /// `DEFERRED` or `IMMEDIATE`, for a deferrable constraint.
     public var initially: String?
+    /// The key's utype (`votable:utype`), for TAP_SCHEMA `keys`.
+    public var utype: String?
 
     public init(
         name: String, id: String? = nil, kind: Kind, description: String? = nil, columns: [String] = [],
         referencedTable: String? = nil, referencedColumns: [String] = [], expression: String? = nil,
-        deferrable: Bool = false, initially: String? = nil
+        deferrable: Bool = false, initially: String? = nil, utype: String? = nil
     ) {
         self.name = name
         self.id = id
@@ -168,6 +183,7 @@ public struct FelisConstraint: Sendable, Equatable {
         self.expression = expression
         self.deferrable = deferrable
         self.initially = initially
+        self.utype = utype
     }
 }
 

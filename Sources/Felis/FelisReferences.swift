@@ -54,7 +54,7 @@ struct FelisReferences {
         let what = "constraint '\(item.name)'"
         var constraint = FelisConstraint(
             name: item.name, id: item.id, kind: .unique, description: item.description,
-            deferrable: item.deferrable, initially: item.initially
+            deferrable: item.deferrable, initially: item.initially, utype: item.utype
         )
         switch item.type {
         case "Check":

@@ -39,8 +39,14 @@ public struct ReaderRole: Sendable, Equatable {
         }
     }
 
-    /// Whether a schema is one `POST /consdb/query` publishes (`cdb_*`, `efd_*` but `efd_scheduler`).
+    /// Whether a schema is one `POST /consdb/query` publishes (`cdb_*`, `efd_*` but `efd_scheduler`), or
+    /// `tap_schema`, the TAP service's description of those (nothing in it that the others do not show).
     public static func isPublished(_ schema: String) -> Bool {
+        isPublishedData(schema) || schema == TAPSchemaRows.postgresSchema
+    }
+
+    /// Whether a schema holds published data (`cdb_*`, `efd_*` but `efd_scheduler`): those TAP_SCHEMA describes.
+    public static func isPublishedData(_ schema: String) -> Bool {
         (schema.hasPrefix("cdb_") || schema.hasPrefix("efd_")) && schema != schedulerSchema
     }
 
@@ -139,10 +145,11 @@ public struct ReaderRole: Sendable, Equatable {
         return statements
     }
 
-    /// The published schemas (``isPublished(_:)``) of the connected database.
+    /// The published schemas (``isPublished(_:)``) of the connected database, in name order (`tap_schema`
+    /// last, which keeps the lock order `consdb roles` and `consdb schema apply` share).
     public static func publishedSchemas(on connection: Connection) async throws -> [String] {
         try await connection.query("""
-            SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname LIKE 'cdb\\_%' OR nspname LIKE 'efd\\_%' ORDER BY 1
+            SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname LIKE 'cdb\\_%' OR nspname LIKE 'efd\\_%' OR nspname = 'tap_schema' ORDER BY 1
             """).rows.compactMap { $0.first ?? nil }.filter(isPublished)
     }
 

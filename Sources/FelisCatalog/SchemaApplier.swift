@@ -28,6 +28,11 @@ public enum SchemaApplier {
 
     /// Plans `schema` against the live database and (unless `dryRun`) runs the plan in one transaction,
     /// then gives `reader` (when set) what it lacks on the schema, in the same transaction.
+    ///
+    /// The same transaction also creates the pgSphere extension when the server has it (a role that may
+    /// not create it leaves ``SchemaPlan/pgSphereUnavailable`` set, not a failed apply) and, for a
+    /// published schema (``ReaderRole/isPublishedData(_:)``), brings TAP_SCHEMA in line: the `tap_schema`
+    /// tables if missing, the schema's rows and TAP_SCHEMA's own replaced where they differ.
     @discardableResult
     public static func apply(
         _ schema: FelisSchema, on connection: Connection, dryRun: Bool = false, reader: ReaderRole? = nil,
@@ -37,12 +42,25 @@ public enum SchemaApplier {
         return try await connection.withTransaction(readOnly: dryRun) { connection in
             // Transaction-scoped, so it is released by COMMIT or ROLLBACK whatever happens.
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("consdb.schema." + schema.name)))")
+            // Then the lock of TAP_SCHEMA and the extension, shared by every apply: its key sorts after
+            // every schema's, so applies (and `consdb roles`) always lock in one order and never deadlock.
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(TAPSchemaStore.lockKey)))")
             var plan = try await makePlan(schema, on: connection, planner: planner)
+            let tapRows = try await tapSchemaRows(schema, planner: planner, on: connection)
+            plan.tapSchema = tapRows.isEmpty ? [] : try await TAPSchemaStore.plan(tapRows, on: connection)
             guard !dryRun else {
+                switch try await PgSphere.state(on: connection) {
+                case .present: break
+                case .creatable: plan.extensions = [PgSphere.createStatement]
+                case .unavailable: plan.pgSphereUnavailable = "the server has no \(PgSphere.extensionName) extension"
+                }
                 if let reader { plan.grants = try await plannedGrants(reader, schema: schema.name, plan: plan, on: connection) }
                 return plan
             }
-            for (index, statement) in plan.statements.enumerated() {
+            let hadPgSphere = try await PgSphere.state(on: connection) == .present
+            plan.pgSphereUnavailable = try await PgSphere.ensure(on: connection)
+            if !hadPgSphere, plan.pgSphereUnavailable == nil { plan.extensions = [PgSphere.createStatement] }
+            for (index, statement) in (plan.statements + plan.tapSchema).enumerated() {
                 do {
                     // One statement per call through the extended protocol, which refuses a string
                     // holding several: nothing in a Felis file can smuggle in a second statement.
@@ -56,6 +74,16 @@ public enum SchemaApplier {
         }
     }
 
+    /// The TAP_SCHEMA rows an apply of `schema` writes: the schema's own and TAP_SCHEMA's description of
+    /// itself; none for a schema that is not published (TAP reaches only published ones).
+    static func tapSchemaRows(_ schema: FelisSchema, planner: SchemaPlanner, on connection: Connection) async throws -> [TAPSchemaRows] {
+        guard ReaderRole.isPublishedData(schema.name) else { return [] }
+        // Which tables become views depends on the live schema (a visit1 table made by Python felis stays one).
+        let catalog = try await Catalog.load(schema: schema.name, on: connection)
+        let views = planner.viewRules.applied(to: schema, catalog: catalog)
+        return [TAPSchemaRows.selfDescription, TAPSchemaRows(schema, views: views)]
+    }
+
     /// Gives the reader role what it lacks on the plan's schema. A role that cannot be created or
     /// granted here (the applying role has no `CREATEROLE`, or does not own every table) leaves a
     /// warning, not a failed apply: the schema itself is fine, and `consdb roles` run by an
@@ -64,7 +92,10 @@ public enum SchemaApplier {
         guard plan.schema != ReaderRole.internalSchema else { return }
         try await connection.execute("SAVEPOINT consdb_reader_grants")
         do {
-            plan.grants = try await reader.grant(on: [plan.schema], connection: connection)
+            // TAP_SCHEMA is read through the same role (TAP queries, and POST /consdb/query may read it too).
+            let tapSchemaExists = try await tapSchemaExists(on: connection)
+            let schemas = tapSchemaExists ? [plan.schema, TAPSchemaRows.postgresSchema] : [plan.schema]
+            plan.grants = try await reader.grant(on: schemas, connection: connection)
             try await connection.execute("RELEASE SAVEPOINT consdb_reader_grants")
         } catch let error as ReaderRoleError {
             try await connection.execute("ROLLBACK TO SAVEPOINT consdb_reader_grants")
@@ -75,12 +106,28 @@ public enum SchemaApplier {
         }
     }
 
+    static func tapSchemaExists(on connection: Connection) async throws -> Bool {
+        try await !TAPSchemaStore.existingTables(on: connection).isEmpty
+    }
+
     /// What a dry run would grant: the exact missing grants when the role and the schema exist and the
-    /// plan creates nothing, else the full set (new tables need SELECT too).
+    /// plan creates nothing, else the full set (new tables need SELECT too); and the same for
+    /// `tap_schema` when the apply writes it.
     static func plannedGrants(_ reader: ReaderRole, schema: String, plan: SchemaPlan, on connection: Connection) async throws -> [String] {
         guard schema != ReaderRole.internalSchema else { return [] }
+        var grants = try await plannedGrants(reader, schema: schema, creates: !plan.statements.isEmpty, on: connection)
+        let tapSchemaExists = try await tapSchemaExists(on: connection)
+        if !plan.tapSchema.isEmpty || tapSchemaExists {
+            let creates = plan.tapSchema.contains { $0.hasPrefix("CREATE TABLE") }
+            grants += try await plannedGrants(reader, schema: TAPSchemaRows.postgresSchema, creates: creates, on: connection)
+                .filter { !grants.contains($0) }
+        }
+        return grants
+    }
+
+    private static func plannedGrants(_ reader: ReaderRole, schema: String, creates: Bool, on connection: Connection) async throws -> [String] {
         let roleExists = try await reader.exists(reader.name, on: connection)
-        if roleExists, plan.statements.isEmpty {
+        if roleExists, !creates {
             return try await reader.missingGrants(on: schema, connection: connection)
         }
         let name = SQL.quoteIdentifier(schema)

@@ -29,6 +29,13 @@ struct SchemaCommand: AsyncParsableCommand {
                 consdb_reader, a NOLOGIN group role; 'none' skips this) is created if missing and given USAGE \
                 on the schema, SELECT on its tables and views, and default privileges for tables created \
                 there later. `consdb roles` adds a login role to it.
+
+                For a published schema (cdb_*, efd_*), the same transaction fills TAP_SCHEMA (PostgreSQL \
+                schema tap_schema, the five TAP 1.1 tables, created if missing) with the schema's tables, \
+                views, columns and foreign keys, replacing its previous rows, and keeps TAP_SCHEMA's \
+                description of itself; the reader role gets SELECT on it. It also creates the pg_sphere \
+                extension (ADQL geometry) when the server has it; a role that may not create it gets a \
+                warning (event schema.pgsphere_unavailable), not a failed apply.
                 """
         )
 
@@ -63,6 +70,10 @@ struct SchemaCommand: AsyncParsableCommand {
                 for warning in plan.warnings {
                     logger.warning("\(warning)", metadata: ["event": "schema.warning", "schema": "\(plan.schema)"])
                 }
+                if let reason = plan.pgSphereUnavailable {
+                    // Never fatal: only ADQL geometry (CONTAINS, DISTANCE, ...) in the TAP service needs it.
+                    logger.warning("pgSphere is not available: \(reason)", metadata: ["event": "schema.pgsphere_unavailable", "schema": "\(plan.schema)"])
+                }
                 if dryRun {
                     print(plan.isEmpty ? "-- \(plan.schema) is up to date; nothing to do" : plan.script, terminator: "")
                 } else if plan.isEmpty {
@@ -71,6 +82,7 @@ struct SchemaCommand: AsyncParsableCommand {
                     logger.info("schema applied", metadata: [
                         "event": "schema.applied", "schema": "\(plan.schema)", "statements": "\(plan.statements.count)",
                         "reader_role": "\(reader?.name ?? "none")", "grants": "\(plan.grants.count)",
+                        "tap_schema_statements": "\(plan.tapSchema.count)",
                     ])
                 }
             }
