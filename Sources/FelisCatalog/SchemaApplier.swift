@@ -31,7 +31,7 @@ public enum SchemaApplier {
     ///
     /// The same transaction also creates the pgSphere extension when the server has it (a role that may
     /// not create it leaves ``SchemaPlan/pgSphereUnavailable`` set, not a failed apply) and, for a
-    /// published schema (``ReaderRole/isPublished(_:)``), brings TAP_SCHEMA in line: the `tap_schema`
+    /// published schema (``ReaderRole/isPublishedData(_:)``), brings TAP_SCHEMA in line: the `tap_schema`
     /// tables if missing, the schema's rows and TAP_SCHEMA's own replaced where they differ.
     @discardableResult
     public static func apply(
