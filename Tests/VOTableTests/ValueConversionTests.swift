@@ -160,6 +160,26 @@ struct ValueConversionTests {
         #expect(document.hasSuffix("<TR><TD>x</TD><TD>1.5</TD><TD>7</TD><TD>2</TD></TR>\n"))
     }
 
+    /// Metadata from elsewhere (TAP_SCHEMA) cannot make a FIELD disagree with the bytes written.
+    @Test func fieldsAreDeclaredAsTheirKindWrites() {
+        var number = ResultField(name: "n", kind: .double)
+        number.datatype = "int"
+        number.arraysize = "1"
+        var fixedText = ResultField(name: "t", kind: .text)
+        fixedText.arraysize = "8"
+        var boundedText = ResultField(name: "b", kind: .text)
+        boundedText.arraysize = "64*"
+        var point = ResultField(name: "p", kind: .point)
+        point.arraysize = "*"
+        point.datatype = "float"
+        var badBound = ResultField(name: "x", kind: .intArray)
+        badBound.arraysize = "-3*"
+        let writer = ResultStreamWriter(format: .votableBinary2, fields: [number, fixedText, boundedText, point, badBound])
+        #expect(writer.fields.map(\.datatype) == ["double", "char", "char", "double", "int"])
+        #expect(writer.fields.map(\.arraysize) == [nil, "*", "64*", "2", "*"])
+        #expect(writer.fields[3].xtype == "point")
+    }
+
     @Test(arguments: [
         (16, nil, "boolean", nil, nil), (21, nil, "short", nil, nil), (23, nil, "int", nil, nil), (20, nil, "long", nil, nil),
         (700, nil, "float", nil, nil), (701, nil, "double", nil, nil), (1700, nil, "double", nil, nil),
