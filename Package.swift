@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "efd-bench", targets: ["EFDBench"]),
         .executable(name: "efd-stream-bench", targets: ["EFDStreamBench"]),
         .executable(name: "efd-batch-bench", targets: ["EFDBatchBench"]),
+        .executable(name: "votable-bench", targets: ["VOTableBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -43,6 +44,8 @@ let package = Package(
         .target(name: "Backoff"),
         .target(name: "Avro", dependencies: ["JSON", "Backoff"]),
         .target(name: "TimeScales"),
+        // TAP result writers (VOTable TABLEDATA and BINARY2, CSV, TSV) over PostgreSQL text values: pure.
+        .target(name: "VOTable"),
         .target(name: "Astrometry", dependencies: ["TimeScales"]),
         .target(
             name: "EFD",
@@ -186,6 +189,11 @@ let package = Package(
             ],
             path: "Benchmarks/EFDBatchBench"
         ),
+        .executableTarget(
+            name: "VOTableBench",
+            dependencies: ["VOTable", "JSON", "TimeScales"],
+            path: "Benchmarks/VOTableBench"
+        ),
         .target(
             name: "TestSupport",
             dependencies: ["Postgres", "InfluxDB", .product(name: "Logging", package: "swift-log")]
@@ -208,6 +216,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TimeScalesTests", dependencies: ["TimeScales"]),
+        .testTarget(name: "VOTableTests", dependencies: ["VOTable", "Postgres", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "AstrometryTests", dependencies: ["Astrometry"]),
         .testTarget(name: "BackoffTests", dependencies: ["Backoff"]),
         .testTarget(name: "EFDTests", dependencies: ["EFD", "Felis", "FelisCatalog", "Postgres", "TestSupport"]),
