@@ -58,6 +58,30 @@ public struct ResultField: Sendable, Hashable {
         self.init(name: name, datatype: datatype, arraysize: arraysize, xtype: xtype, unit: unit, kind: kind)
     }
 
+    /// The field as it must be declared for the bytes its kind writes: a `datatype` or `arraysize` that
+    /// does not fit the kind (say a TAP_SCHEMA `int` over a column the query made `numeric`, or a fixed
+    /// `char` length over text written with a count) is replaced by the kind's, since a BINARY2 reader
+    /// lays out the stream by the FIELDs. A bounded variable length (`64*`) over a variable-length kind
+    /// is kept.
+    public var consistentWithKind: ResultField {
+        let natural = ResultField(name: name, kind: kind)
+        var field = self
+        field.datatype = natural.datatype
+        switch natural.arraysize {
+        case nil:
+            field.arraysize = nil
+        case "*":
+            if let size = arraysize, size.hasSuffix("*"), size.dropLast().allSatisfy(\.isASCII), Int(size.dropLast()) ?? 0 > 0 {
+                field.arraysize = size
+            } else {
+                field.arraysize = "*"
+            }
+        default:
+            field.arraysize = natural.arraysize
+        }
+        return field
+    }
+
     /// Defaults for a PostgreSQL column; `typeName` is pg_type.typname (pgSphere types have no fixed OID:
     /// the caller looks up names like "spoint", "scircle", "spoly", "sbox"). Types without a VOTable
     /// counterpart (json, uuid, interval, text arrays, multi-dimensional arrays …) are `char` text.

@@ -28,8 +28,11 @@ public struct ResultStreamWriter: Sendable {
     /// Rows written so far.
     public private(set) var rowCount = 0
 
+    /// `fields` are declared as ``ResultField/consistentWithKind`` makes them: the FIELDs always describe
+    /// the bytes written.
     public init(format: ResultFormat, fields: [ResultField], infos: [ResultInfo] = []) {
         self.format = format
+        let fields = fields.map(\.consistentWithKind)
         self.fields = fields
         self.infos = infos
         self.kinds = fields.map(\.kind)
