@@ -22,7 +22,8 @@ public struct ServiceURL: Sendable {
         let forwarded = request.headers[.init("X-Forwarded-Proto")!]?.split(separator: ",").first
             .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         let scheme = forwarded == "https" ? "https" : "http"
-        let host = request.head.authority.flatMap { Self.isPlausibleHost($0) ? $0 : nil } ?? "localhost"
+        // HTTP/1.1 carries the authority in the Host header; HTTP/2 in `:authority`.
+        let host = (request.head.authority ?? request.headers[.init("Host")!]).flatMap { Self.isPlausibleHost($0) ? $0 : nil } ?? "localhost"
         return scheme + "://" + host + basePath
     }
 

@@ -144,7 +144,7 @@ final class PreparedTAPQuery: TAPPreparedQuery, @unchecked Sendable {
     var contentType: String { format.mimeType }
 
     func stream(write: ([UInt8]) async throws -> Void) async throws -> TAPQueryOutcome {
-        var writer = ResultStreamWriter(format: format, fields: fields, infos: [ResultInfo(name: "QUERY_STATUS", value: "OK", content: nil)])
+        var writer = ResultStreamWriter(format: format, fields: fields)
         var out: [UInt8] = []
         out.reserveCapacity(1 << 16)
         writer.begin(into: &out)
