@@ -104,7 +104,7 @@ let package = Package(
         // The Felis model, loader, checks and DDL planning: pure, no database.
         .target(
             name: "Felis",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: ["ADQL", .product(name: "Yams", package: "Yams")]
         ),
         // Felis against a live database: the catalog reader, the schema applier, the reader role.
         .target(

@@ -52,6 +52,15 @@ public struct TAPServiceRoutes: Sendable {
                 return unavailable(error)
             }
         }
+        group.get("examples") { _, _ in
+            do {
+                let document = TAPExamples.document(try await catalog.current().schema)
+                return Response(status: .ok, headers: [.contentType: "application/xhtml+xml; charset=utf-8"],
+                                body: .init(byteBuffer: ByteBuffer(string: document)))
+            } catch {
+                return unavailable(error)
+            }
+        }
         group.get { request, _ in Self.rootPage(base: url.base(for: request)) }
     }
 
@@ -87,6 +96,7 @@ public struct TAPServiceRoutes: Sendable {
             <li><a href="\(base)/capabilities">capabilities</a></li>
             <li><a href="\(base)/availability">availability</a></li>
             <li><a href="\(base)/tables">tables</a></li>
+            <li><a href="\(base)/examples">examples</a></li>
             <li><a href="\(base)/async">async jobs</a></li>
             </ul>
             </body></html>

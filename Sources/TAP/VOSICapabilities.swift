@@ -45,6 +45,7 @@ public enum VOSICapabilities {
             <vosi:capabilities xmlns:vosi="http://www.ivoa.net/xml/VOSICapabilities/v1.0" \
             xmlns:vs="http://www.ivoa.net/xml/VODataService/v1.1" \
             xmlns:tr="http://www.ivoa.net/xml/TAPRegExt/v1.0" \
+            xmlns:vr="http://www.ivoa.net/xml/VOResource/v1.0" \
             xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
               <capability standardID="ivo://ivoa.net/std/TAP" xsi:type="tr:TableAccess">
                 <interface xsi:type="vs:ParamHTTP" role="std" version="1.1">
@@ -90,7 +91,15 @@ public enum VOSICapabilities {
 
                 """
         }
-        xml += "</vosi:capabilities>\n"
+        xml += """
+              <capability standardID="ivo://ivoa.net/std/DALI#examples">
+                <interface xsi:type="vr:WebBrowser">
+                  <accessURL use="full">\(base)/examples</accessURL>
+                </interface>
+              </capability>
+            </vosi:capabilities>
+
+            """
         return xml
     }
 }

@@ -253,7 +253,8 @@ private func runAPI<T: Sendable>(
         TAPService(configuration: configuration, readerPool: queryPool ?? pool, logger: Logger(label: "consdb.tap.test"),
                    admit: { try await gate?.admitTAP() })
     }
-    let app = Application(router: ConsDBAPI.router(service: service, metrics: APIMetrics(), queryPool: queryPool, queryRoleGate: gate, tap: tap))
+    let app = Application(router: ConsDBAPI.router(service: service, metrics: APIMetrics(), queryPool: queryPool, queryRoleGate: gate, tap: tap),
+                          configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "consdb"))
     let statuses = StatusLog()
     do {
         let value = try await app.test(setup.testing) { client in
