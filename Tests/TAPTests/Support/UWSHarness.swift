@@ -106,18 +106,18 @@ final class UWSServer: Sendable {
 
     /// Runs `body` with a client of this server's routes, its runner running meanwhile (unless
     /// `runRunner` is false); the runner is stopped (cancelled) when `body` ends.
-    func serve(runRunner: Bool = true, _ body: @escaping @Sendable (UWSClient) async throws -> Void) async throws {
-        try await serving(runRunner: runRunner, body)
+    func serve(runRunner: Bool = true, testing: TestingSetup = .router, _ body: @escaping @Sendable (UWSClient) async throws -> Void) async throws {
+        try await serving(runRunner: runRunner, testing: testing, body)
     }
 
     /// ``serve(runRunner:_:)`` for a body that returns a value.
-    func serving<T: Sendable>(runRunner: Bool = true, _ body: @escaping @Sendable (UWSClient) async throws -> T) async throws -> T {
+    func serving<T: Sendable>(runRunner: Bool = true, testing: TestingSetup = .router, _ body: @escaping @Sendable (UWSClient) async throws -> T) async throws -> T {
         try await store.prepare()
         let app = Application(router: router(withRunner: runRunner))
         let runner = self.runner
         return try await withThrowingTaskGroup(of: T?.self) { group in
             if runRunner { group.addTask { try await runner.run(); return nil } }
-            let value = try await app.test(.router) { client in try await body(UWSClient(client: client)) }
+            let value = try await app.test(testing) { client in try await body(UWSClient(client: client)) }
             group.cancelAll()
             try await group.waitForAll()
             return value
