@@ -1,4 +1,6 @@
 import FelisCatalog
+import Logging
+import ServiceLifecycle
 import Foundation
 import Postgres
 import TAP
@@ -159,6 +161,56 @@ import Testing
                 await store.pool.shutdown()
                 try await admin.execute("DROP SCHEMA cdb_demo CASCADE")
             }
+        }
+    }
+}
+
+/// The runner's own limits and its shutdown inside a service group.
+@Suite struct TAPJobRunnerTests {
+    @Test func noMoreThanMaxExecutingJobsRunAtOnce() async throws {
+        try await withJobDatabase { url, directory in
+            let server = UWSServer(databaseURL: url, directory: directory, maxExecutingJobs: 2)
+            defer { Task { await server.shutdown() } }
+            try await server.serve { client in
+                var ids: [String] = []
+                for index in 0..<5 { ids.append(try await client.create("-- block \(index)\nSELECT \(index)", run: true)) }
+                try await waitUntil("two jobs to execute") { server.executor.blocked == 2 }
+                // Each abort frees a slot, which the next queued job takes; never more than two run.
+                var aborted = Set<String>()
+                while aborted.count < ids.count {
+                    let done = aborted
+                    try await waitUntil("a job not yet aborted to execute") {
+                        try await server.store.list(phases: [.executing]).contains { !done.contains($0.id) }
+                    }
+                    for job in try await server.store.list(phases: [.executing]) where !aborted.contains(job.id) {
+                        #expect(try await client.post(UWSServer.base + "/async/\(job.id)/phase", [("PHASE", "ABORT")]).status == 303)
+                        aborted.insert(job.id)
+                    }
+                }
+                #expect(server.executor.mostBlocked == 2)
+                #expect(server.executor.runs.count == 5)
+            }
+        }
+    }
+
+    @Test func aGracefulShutdownPutsRunningJobsBackInTheQueue() async throws {
+        try await withJobDatabase { url, directory in
+            let server = UWSServer(databaseURL: url, directory: directory)
+            defer { Task { await server.shutdown() } }
+            try await server.store.prepare()
+            let job = try await server.store.create(parameters: [("LANG", "ADQL"), ("QUERY", "-- block\nSELECT 1")], runID: nil,
+                                                    executionDuration: 600, destruction: Date().addingTimeInterval(3600), run: true)
+            let group = ServiceGroup(configuration: .init(services: [.init(service: server.runner)], logger: Logger(label: "test.tap.group")))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                try await server.waitForPhase(job.id, [.executing])
+                try await waitUntil("the query to start") { server.executor.blocked == 1 }
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+            #expect(try await server.store.phase(job.id) == .queued)
+            #expect(server.executor.cancelled == 1)
+            #expect(files(in: directory).isEmpty)
         }
     }
 }

@@ -9,7 +9,7 @@ import TAP
 final class TestExecutor: TAPQueryExecuting {
     let pool: ConnectionPool
     let blocking: Bool
-    private let state = Mutex<(runs: [String: Int], cancelled: Int, blocked: Int)>(([:], 0, 0))
+    private let state = Mutex<(runs: [String: Int], cancelled: Int, blocked: Int, mostBlocked: Int)>(([:], 0, 0, 0))
 
     init(pool: ConnectionPool, blocking: Bool = true) {
         self.pool = pool
@@ -22,6 +22,8 @@ final class TestExecutor: TAPQueryExecuting {
     var cancelled: Int { state.withLock { $0.cancelled } }
     /// Executions waiting in a `-- block` query now.
     var blocked: Int { state.withLock { $0.blocked } }
+    /// The most executions that ever waited in `-- block` queries at once.
+    var mostBlocked: Int { state.withLock { $0.mostBlocked } }
 
     func contentType(for parameters: TAPParameters) throws(TAPRequestError) -> String {
         switch (parameters["RESPONSEFORMAT"] ?? parameters["FORMAT"])?.lowercased() {
@@ -38,7 +40,10 @@ final class TestExecutor: TAPQueryExecuting {
             throw TAPRequestError(String(firstLine.dropFirst("-- fail".count)).trimmingCharacters(in: .whitespaces))
         }
         if query.hasPrefix("-- block"), blocking {
-            state.withLock { $0.blocked += 1 }
+            state.withLock {
+                $0.blocked += 1
+                $0.mostBlocked = max($0.mostBlocked, $0.blocked)
+            }
             defer { state.withLock { $0.blocked -= 1 } }
             do {
                 try await Task.sleep(for: .seconds(3600))
