@@ -95,7 +95,8 @@ struct Serve: AsyncParsableCommand {
             let service = APIService(pool: pool, configuration: configuration, logger: logger)
             let metrics = APIMetrics()
             let replication = try await replicaSetup(settings, primary: url, metrics: metrics, logger: logger)
-            let tap = try tapService(settings, api: configuration, readerPool: queryPool ?? pool, roleGate: roleGate, logger: logger)
+            let tap = try tapService(settings, api: configuration, readerPool: queryPool ?? pool, writerPool: pool, metrics: metrics,
+                                     roleGate: roleGate, logger: logger)
             let router = ConsDBAPI.router(service: service, metrics: metrics, queryPool: queryPool, queryRoleGate: roleGate,
                                           consistency: consistency, tap: tap)
             let app = Application(
@@ -110,7 +111,7 @@ struct Serve: AsyncParsableCommand {
             ])
             // The pools first, so that they close after the server has answered its last request.
             let services: [any Service] = [pool] + (queryPool.map { [$0] } ?? []) + (consistencyPool.map { [$0] } ?? [])
-                + replication.services + [app]
+                + replication.services + (tap.map { [$0.jobRunner] } ?? []) + [app]
             let group = ServiceGroup(
                 configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             )
@@ -134,7 +135,8 @@ struct Serve: AsyncParsableCommand {
     /// The TAP service's settings; nil when CONSDB_TAP is false. Its queries run on the same reader
     /// pool, behind the same role gate, as `POST /consdb/query`.
     private func tapService(
-        _ settings: Settings, api: APIConfiguration, readerPool: ConnectionPool, roleGate: QueryRoleGate, logger: Logger
+        _ settings: Settings, api: APIConfiguration, readerPool: ConnectionPool, writerPool: ConnectionPool, metrics: APIMetrics,
+        roleGate: QueryRoleGate, logger: Logger
     ) throws -> TAPService? {
         guard try settings.flag("CONSDB_TAP", default: true) else { return nil }
         var tap = TAPConfiguration()
@@ -152,7 +154,8 @@ struct Serve: AsyncParsableCommand {
         tap.resultsDirectory = settings.string("CONSDB_TAP_RESULTS_DIR")
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("consdb-tap-results").path
         return TAPService(configuration: tap, publicURL: settings.string("CONSDB_TAP_PUBLIC_URL"), readerPool: readerPool,
-                          logger: Logger(label: "consdb.tap"), admit: { try await roleGate.admitTAP() })
+                          writerPool: writerPool, registry: metrics.registry, logger: Logger(label: "consdb.tap"),
+                          admit: { try await roleGate.admitTAP() })
     }
 
     /// The table-consistency endpoint's rules and pool. Without CONSISTENCY_RULES_DIR and without the

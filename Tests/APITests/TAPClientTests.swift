@@ -16,7 +16,9 @@ struct TAPClientTests {
         setup.schemas = ["cdb_latiss"]
         setup.fixtures = false
         setup.testing = .live
-        setup.tap = TAPTestData.configuration(basePath: basePath)
+        var tap = TAPTestData.configuration(basePath: basePath)
+        tap.defaultMaxRec = 100
+        setup.tap = tap
         return setup
     }
 
@@ -24,7 +26,7 @@ struct TAPClientTests {
     func pyvo() async throws {
         try await withAPI(Self.setup(), prepare: { try await TAPTestData.seed($0) }) { api in
             let root = "http://127.0.0.1:\(try #require(api.client.port))"
-            let configuration = TAPTestData.configuration()
+            let configuration = try #require(Self.setup().tap)
             let result = try await ChildProcess.run("python3", [TestFiles.package("Tests/Clients/pyvo_tap_check.py").path], environment: [
                 "TAP_URL": root + Self.basePath, "CONSDB_QUERY": root + "/consdb/query", "API_BASE": root,
                 "CONSDB_TOKEN": "gt-unused", "DEFAULT_MAXREC": "\(configuration.defaultMaxRec)",
