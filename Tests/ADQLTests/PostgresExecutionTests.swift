@@ -143,8 +143,8 @@ struct PostgresExecutionTests {
              "SELECT 0::float8, 1::float8, 0::float8, pi(), 0::float8, 0::float8, pi(), 1.0000000000000002::float8"),
             ("SELECT CAST(2.7 AS INTEGER), CAST(n AS VARCHAR(3)) || 'x', CAST('2021-01-14T11:25:00' AS TIMESTAMP), CAST(1 AS DOUBLE PRECISION) / 4, 0x10 + 1, 1.5E2 FROM cdb_test_adql.obs WHERE n = 12",
              "SELECT 3, '12x', '2021-01-14 11:25:00'::timestamp, 0.25::float8, 17, 150"),
-            ("SELECT 'it''s' || ' ok', LOWER('ABC') FROM cdb_test_adql.obs WHERE n = 1",
-             "SELECT 'it''s ok', 'abc'"),
+            ("SELECT 'it''s' || ' ok', LOWER('ABC'), 'back\\slash''s' FROM cdb_test_adql.obs WHERE n = 1",
+             "SELECT 'it''s ok', 'abc', E'back\\\\slash\\'s'"),
             ("SELECT (SELECT MAX(n) FROM cdb_test_adql.obs) - n FROM cdb_test_adql.obs WHERE n = 30",
              "SELECT 5"),
         ]
