@@ -41,6 +41,8 @@ let package = Package(
             ]
         ),
         .target(name: "JSON"),
+        // ADQL 2.1: lexer, parser, syntax tree, translation to PostgreSQL with pgSphere. Pure.
+        .target(name: "ADQL"),
         .target(name: "Backoff"),
         .target(name: "Avro", dependencies: ["JSON", "Backoff"]),
         .target(name: "TimeScales"),
@@ -220,6 +222,7 @@ let package = Package(
         ),
         .testTarget(name: "TimeScalesTests", dependencies: ["TimeScales"]),
         .testTarget(name: "VOTableTests", dependencies: ["VOTable", "Postgres", "TestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "ADQLTests", dependencies: ["ADQL", "Postgres", "TestSupport"]),
         .testTarget(name: "AstrometryTests", dependencies: ["Astrometry"]),
         .testTarget(name: "BackoffTests", dependencies: ["Backoff"]),
         .testTarget(name: "EFDTests", dependencies: ["EFD", "Felis", "FelisCatalog", "Postgres", "TestSupport"]),
