@@ -33,12 +33,12 @@ public struct ADQLCatalog: Sendable {
         }
         let table = parts[parts.count - 1]
         let schema = parts.count == 2 ? parts[0] : nil
-        func matches(_ id: ADQLIdentifier, _ stored: String, _ lower: String) -> Bool {
-            id.isDelimited ? id.name == stored : id.name.lowercased() == lower
-        }
+        let tableKey = table.isDelimited ? table.name : table.name.lowercased()
+        let schemaKey = schema.map { $0.isDelimited ? $0.name : $0.name.lowercased() }
         var candidates: [ADQLTableName] = []
-        for (i, t) in tables.enumerated()
-        where matches(table, t.table, lowered[i].table) && (schema.map { matches($0, t.schema, lowered[i].schema) } ?? true) {
+        for (i, t) in tables.enumerated() {
+            guard (table.isDelimited ? t.table : lowered[i].table) == tableKey else { continue }
+            if let schema, let schemaKey, (schema.isDelimited ? t.schema : lowered[i].schema) != schemaKey { continue }
             candidates.append(t)
         }
         if candidates.count > 1 {

@@ -153,8 +153,8 @@ extension ADQLSyntaxReader {
             let inner = try expression()
             try expect(symbol: ")", "expected ')'")
             return inner
-        case .word(let word):
-            let upper = word.uppercased()
+        case .word:
+            let upper = token.keyword ?? ""
             switch upper {
             case "NULL":
                 advance()

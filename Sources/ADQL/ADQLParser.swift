@@ -82,7 +82,7 @@ struct ADQLSyntaxReader {
     var atIdentifier: Bool {
         switch current.kind {
         case .delimited: return true
-        case .word(let word): return !Self.reserved.contains(word.uppercased())
+        case .word: return !Self.reserved.contains(current.keyword ?? "")
         default: return false
         }
     }
@@ -93,7 +93,7 @@ struct ADQLSyntaxReader {
         case .delimited(let name):
             advance()
             return ADQLIdentifier(name, delimited: true, at: token.position)
-        case .word(let word) where !Self.reserved.contains(word.uppercased()):
+        case .word(let word) where !Self.reserved.contains(token.keyword ?? ""):
             advance()
             return ADQLIdentifier(word, at: token.position)
         default:
@@ -294,7 +294,7 @@ struct ADQLSyntaxReader {
     func isNameToken(_ ahead: Int) -> Bool {
         switch token(ahead).kind {
         case .delimited: return true
-        case .word(let word): return !Self.reserved.contains(word.uppercased())
+        case .word: return !Self.reserved.contains(token(ahead).keyword ?? "")
         default: return false
         }
     }

@@ -17,11 +17,14 @@ struct ADQLToken: Sendable {
 
     var kind: Kind
     var position: ADQLPosition
+    /// The word in upper case, when the token is a regular identifier (keywords are matched this way);
+    /// computed once, since the parser asks often.
+    let keyword: String?
 
-    /// The word in upper case, when the token is a regular identifier (keywords are matched this way).
-    var keyword: String? {
-        if case .word(let text) = kind { return text.uppercased() }
-        return nil
+    init(kind: Kind, position: ADQLPosition) {
+        self.kind = kind
+        self.position = position
+        if case .word(let text) = kind { keyword = text.uppercased() } else { keyword = nil }
     }
 
     /// The token as the user wrote it, short enough for an error message.

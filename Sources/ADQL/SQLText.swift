@@ -2,7 +2,7 @@
 enum SQLText {
     /// Always quoted, `"` doubled: the name can never end the quote or be read as a keyword.
     static func identifier(_ name: String) -> String {
-        "\"" + name.replacing("\"", with: "\"\"") + "\""
+        "\"" + (name.contains("\"") ? name.replacing("\"", with: "\"\"") : name) + "\""
     }
 
     /// A string constant. With a backslash in it, the escape-string form, whose meaning does not
@@ -11,6 +11,6 @@ enum SQLText {
         if value.contains("\\") {
             return "E'" + value.replacing("\\", with: "\\\\").replacing("'", with: "''") + "'"
         }
-        return "'" + value.replacing("'", with: "''") + "'"
+        return "'" + (value.contains("'") ? value.replacing("'", with: "''") : value) + "'"
     }
 }
