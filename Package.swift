@@ -252,7 +252,7 @@ let package = Package(
         ),
         // Ingest: the reads fill EFD topic buffers, which are InfluxRowTargets there.
         .testTarget(name: "InfluxDBTests", dependencies: ["InfluxDB", "EFD", "Ingest", "TimeScales", "Fetch", "TestSupport"]),
-        .testTarget(name: "FelisTests", dependencies: ["Felis", "FelisCatalog", "EFD", "Postgres", "TestSupport"]),
+        .testTarget(name: "FelisTests", dependencies: ["Felis", "FelisCatalog", "EFD", "ADQL", "Postgres", "TestSupport"]),
         .testTarget(
             name: "APITests",
             dependencies: [
