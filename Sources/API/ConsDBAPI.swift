@@ -26,7 +26,8 @@ public enum ConsDBAPI {
         let tokens = service.configuration.writeTokens.filter { !$0.isEmpty }
         if !tokens.isEmpty {
             router.add(middleware: WriteTokenMiddleware(
-                tokens: tokens, authenticateReads: service.configuration.authenticateReads, prefix: service.configuration.prefix
+                tokens: tokens, authenticateReads: service.configuration.authenticateReads, prefix: service.configuration.prefix,
+                anonymousPaths: tap.map { tap in Set(["/capabilities", "/availability"].map { tap.url.basePath + $0 }) } ?? []
             ))
         }
         let prefix = service.configuration.prefix.trimmingCharacters(in: ["/"])

@@ -24,6 +24,7 @@ public enum VOSICapabilities {
                      ivoID: "ivo://ivoa.net/std/TAPRegExt#output-votable-binary2"),
         OutputFormat(mime: "text/csv;header=present", aliases: ["csv"]),
         OutputFormat(mime: "text/tab-separated-values", aliases: ["tsv"]),
+        OutputFormat(mime: "application/json", aliases: ["json"]),
     ]
 
     /// ADQL language features beyond the core, by TAPRegExt feature type.

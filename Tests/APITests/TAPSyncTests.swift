@@ -97,6 +97,20 @@ struct TAPSyncTests {
         }
     }
 
+    @Test("JSON answers as POST /consdb/query does, value for value")
+    func jsonLikeQuery() async throws {
+        try await Self.withTAP { api in
+            let sql = "SELECT \(Self.columns) FROM cdb_latiss.exposure ORDER BY exposure_id"
+            let tap = try await Self.sync(api, [("LANG", "ADQL"), ("QUERY", sql), ("RESPONSEFORMAT", "json"), ("MAXREC", "1000")])
+            #expect(tap.status == 200 && tap.headers[.contentType] == "application/json", "\(tap)")
+            let query = try await api.query(sql)
+            #expect(try tap.json() == query)
+            let cut = try await Self.sync(api, [("LANG", "ADQL"), ("QUERY", sql), ("RESPONSEFORMAT", "application/json"), ("MAXREC", "4")])
+            let cutJSON = try cut.json()
+            #expect(cutJSON.rows.count == 4 && cutJSON["truncated"] == .bool(true), "\(cut)")
+        }
+    }
+
     @Test("Bad requests get a VOTable error document with a 400 that says what is wrong")
     func badRequests() async throws {
         try await Self.withTAP { api in
@@ -150,6 +164,23 @@ struct TAPSyncTests {
             _ = try ReadVOTable.parse(capabilities.text)  // well-formed
             let availability = try await api.get("/consdb/tap/availability")
             #expect(availability.text.contains("<vosi:available>true</vosi:available>"), "\(availability)")
+        }
+    }
+
+    @Test("With reads behind a token, VOSI capabilities and availability stay anonymous; queries need the token")
+    func anonymousVOSI() async throws {
+        var setup = Self.setup()
+        setup.configuration.writeTokens = ["gt-tap.token"]
+        setup.configuration.authenticateReads = true
+        try await Self.withTAP(setup) { api in
+            #expect(try await api.get("/consdb/tap/capabilities").status == 200)
+            #expect(try await api.get("/consdb/tap/availability").status == 200)
+            let pairs = [("LANG", "ADQL"), ("QUERY", "SELECT TOP 1 exposure_id FROM cdb_latiss.exposure")]
+            #expect(try await Self.sync(api, pairs).status == 401)
+            #expect(try await api.get("/consdb/tap/tables").status == 401)
+            let authorized = try await api.get("/consdb/tap/sync?" + Self.form(pairs), headers: [.authorization: "Bearer gt-tap.token"])
+            let rows = try ReadVOTable.parse(authorized.text).rows
+            #expect(authorized.status == 200 && rows.count == 1, "\(authorized)")
         }
     }
 

@@ -10,16 +10,19 @@ public struct TAPJobMetrics: Sendable {
     private let executing: Gauge
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        func descriptor(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+            MetricNameDescriptor(metricName: name, unitName: unit, helpText: help)
+        }
         func finished(_ phase: String) -> Counter {
-            registry.makeCounter(name: "consdb_tap_jobs_finished_total", labels: [("phase", phase)],
-                                 help: "Async TAP jobs this server finished, by final phase")
+            registry.makeCounter(descriptor: descriptor("consdb_tap_jobs_finished", "total", "Async TAP jobs this server finished, by final phase"),
+                                 labels: [("phase", phase)])
         }
         completed = finished("COMPLETED")
         failed = finished("ERROR")
         aborted = finished("ABORTED")
-        requeued = registry.makeCounter(name: "consdb_tap_jobs_requeued_total", labels: [],
-                                        help: "Async TAP jobs put back in the queue when this server stopped")
-        executing = registry.makeGauge(name: "consdb_tap_jobs_executing", labels: [], help: "Async TAP jobs executing in this server")
+        requeued = registry.makeCounter(descriptor: descriptor("consdb_tap_jobs_requeued", "total", "Async TAP jobs put back in the queue when this server stopped"),
+                                        labels: [])
+        executing = registry.makeGauge(descriptor: descriptor("consdb_tap_jobs_executing", "", "Async TAP jobs executing in this server"), labels: [])
     }
 
     func finished(_ phase: UWSPhase) {
