@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "efd-bench", targets: ["EFDBench"]),
         .executable(name: "efd-stream-bench", targets: ["EFDStreamBench"]),
         .executable(name: "efd-batch-bench", targets: ["EFDBatchBench"]),
+        .executable(name: "adql-bench", targets: ["ADQLBench"]),
         .executable(name: "votable-bench", targets: ["VOTableBench"]),
     ],
     dependencies: [
@@ -103,7 +104,7 @@ let package = Package(
         // The Felis model, loader, checks and DDL planning: pure, no database.
         .target(
             name: "Felis",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: ["ADQL", .product(name: "Yams", package: "Yams")]
         ),
         // Felis against a live database: the catalog reader, the schema applier, the reader role.
         .target(
@@ -119,17 +120,17 @@ let package = Package(
         .target(
             name: "TAP",
             dependencies: [
-                "Postgres", "JSON", "FelisCatalog",
+                "Postgres", "JSON", "FelisCatalog", "ADQL", "VOTable",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
             name: "API",
             dependencies: [
-                "Postgres", "JSON", "Consistency",
+                "Postgres", "JSON", "Consistency", "TAP",
                 "Felis",
                 "FelisCatalog",
                 "TimeScales",
@@ -157,6 +158,7 @@ let package = Package(
                 "HeaderFile",
                 "Avro",
                 "Fetch",
+                "TAP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -192,6 +194,7 @@ let package = Package(
             ],
             path: "Benchmarks/EFDBatchBench"
         ),
+        .executableTarget(name: "ADQLBench", dependencies: ["ADQL"], path: "Benchmarks/ADQLBench"),
         .executableTarget(
             name: "VOTableBench",
             dependencies: ["VOTable", "JSON", "TimeScales"],
@@ -249,12 +252,13 @@ let package = Package(
         ),
         // Ingest: the reads fill EFD topic buffers, which are InfluxRowTargets there.
         .testTarget(name: "InfluxDBTests", dependencies: ["InfluxDB", "EFD", "Ingest", "TimeScales", "Fetch", "TestSupport"]),
-        .testTarget(name: "FelisTests", dependencies: ["Felis", "FelisCatalog", "EFD", "Postgres", "TestSupport"]),
+        .testTarget(name: "FelisTests", dependencies: ["Felis", "FelisCatalog", "EFD", "ADQL", "Postgres", "TestSupport"]),
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Consistency", "Felis", "FelisCatalog", "JSON", "TimeScales", "Postgres", "TestSupport",
+                "API", "Consistency", "Felis", "FelisCatalog", "JSON", "TimeScales", "Postgres", "TestSupport", "TAP",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]
         ),

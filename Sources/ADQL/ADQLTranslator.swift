@@ -3,10 +3,14 @@
 public struct ADQLTranslation: Sendable, Hashable {
     public var sql: String
     public var top: Int?
+    /// The published tables the query reads, each once, in order of appearance (their columns' units,
+    /// UCDs and descriptions describe the result's columns).
+    public var tables: [ADQLTableName]
 
-    public init(sql: String, top: Int?) {
+    public init(sql: String, top: Int?, tables: [ADQLTableName] = []) {
         self.sql = sql
         self.top = top
+        self.tables = tables
     }
 }
 
@@ -23,10 +27,11 @@ public struct ADQLTranslator: Sendable {
     }
 
     public func translate(_ query: ADQLQuery) throws(ADQLError) -> ADQLTranslation {
-        let sql = try ADQLSQLWriter(catalog: catalog).query(query, in: [])
+        let log = ADQLTableLog()
+        let sql = try ADQLSQLWriter(catalog: catalog, tablesRead: log).query(query, in: [])
         var top: Int?
         if case .select(let select) = query.body { top = select.top }
-        return ADQLTranslation(sql: sql, top: top)
+        return ADQLTranslation(sql: sql, top: top, tables: log.tables)
     }
 
     /// Parses `text` and translates it.
@@ -49,9 +54,19 @@ struct ADQLScope {
     var withNames: [String] = []
 }
 
+/// The published tables a translation resolved, collected as the writer meets them.
+final class ADQLTableLog {
+    private(set) var tables: [ADQLTableName] = []
+
+    func add(_ table: ADQLTableName) {
+        if !tables.contains(table) { tables.append(table) }
+    }
+}
+
 /// The translation itself; `scopes` run from the outermost query level to the innermost.
 struct ADQLSQLWriter {
     let catalog: ADQLCatalog
+    var tablesRead = ADQLTableLog()
 
     func query(_ query: ADQLQuery, in outer: [ADQLScope]) throws(ADQLError) -> String {
         var scopes = outer
@@ -148,6 +163,7 @@ struct ADQLSQLWriter {
                 return SQLText.identifier(withName) + aliasText
             }
             let table = try catalog.resolve(name)
+            tablesRead.add(table)
             scope.sources.append(.init(exposed: alias?.folded ?? table.table, table: table, aliased: alias != nil))
             return SQLText.identifier(table.schema) + "." + SQLText.identifier(table.table) + aliasText
         case .derived(let query, let alias):

@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import Postgres
+import TAP
 
 /// Builds the HTTP API: every route of DESIGN §6 under the configured prefix, plus probes and metrics.
 public enum ConsDBAPI {
@@ -12,9 +13,10 @@ public enum ConsDBAPI {
     ///   privileged (`consdb serve` always sets one); nil runs queries unchecked.
     /// - Parameter consistency: the daily table checks' endpoint and page, and their gauges on /metrics;
     ///   nil leaves them out.
+    /// - Parameter tap: the IVOA TAP service, mounted at its own base path; nil leaves it out.
     public static func router(
         service: APIService, metrics: APIMetrics, queryPool: ConnectionPool? = nil, queryRoleGate: QueryRoleGate? = nil,
-        consistency: ConsistencyService? = nil
+        consistency: ConsistencyService? = nil, tap: TAPService? = nil
     ) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
@@ -24,7 +26,8 @@ public enum ConsDBAPI {
         let tokens = service.configuration.writeTokens.filter { !$0.isEmpty }
         if !tokens.isEmpty {
             router.add(middleware: WriteTokenMiddleware(
-                tokens: tokens, authenticateReads: service.configuration.authenticateReads, prefix: service.configuration.prefix
+                tokens: tokens, authenticateReads: service.configuration.authenticateReads, prefix: service.configuration.prefix,
+                anonymousPaths: tap.map { tap in Set(["/capabilities", "/availability"].map { tap.url.basePath + $0 }) } ?? []
             ))
         }
         let prefix = service.configuration.prefix.trimmingCharacters(in: ["/"])
@@ -46,6 +49,7 @@ public enum ConsDBAPI {
         SchemaRoutes(service: service).register(on: group)
         if let consistency { ConsistencyRoutes(consistency: consistency, prefix: service.configuration.prefix).register(on: group) }
         DocsRoutes(prefix: service.configuration.prefix, assets: docsAssets(service)).register(on: group)
+        tap?.register(on: router)
         routeTable.set(router.routes.map { ($0.method.rawValue, $0.path.description) })
         return router
     }
@@ -59,6 +63,17 @@ public enum ConsDBAPI {
         } catch {
             service.logger.warning("API docs pages disabled", metadata: ["event": "api.docs_assets_missing", "error": "\(error)"])
             return nil
+        }
+    }
+}
+
+extension QueryRoleGate {
+    /// The gate as the TAP service asks it: a refusal is the service being unavailable.
+    public func admitTAP() async throws {
+        do {
+            try await admit()
+        } catch let error as APIError {
+            throw TAPUnavailable(error.message)
         }
     }
 }

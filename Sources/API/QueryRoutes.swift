@@ -85,7 +85,7 @@ struct QueryRoutes {
         let configuration = service.configuration
         let cap = configuration.queryRowCap
         let fetchSize = max(1, min(configuration.queryFetchSize, cap + 1))
-        let cursor = try await QueryCursor.open(pool: queryPool, logger: service.logger)
+        let cursor = try await ReadOnlyCursor.openForAPI(pool: queryPool)
         let first: QueryResult
         do {
             first = try await cursor.start(
@@ -229,72 +229,13 @@ struct QueryRoutes {
     }
 }
 
-/// A server-side cursor over a user's query, inside a read-only transaction on a leased connection.
-///
-/// The connection returns to the pool exactly once: when the stream ends, when it fails, or (if the
-/// response body is never written) when the cursor is released; a connection left mid-transaction is
-/// discarded by the pool rather than reused.
-final class QueryCursor: @unchecked Sendable {
-    // @unchecked Sendable: `connection` is only used by one task at a time (the request handler, then
-    // the response writer after the handler returned); `closed` is guarded by `lock`.
-    private let pool: ConnectionPool
-    private let connection: Connection
-    private let lock = NSLock()
-    private var closed = false
-    private let logger: Logger
-
-    private init(pool: ConnectionPool, connection: Connection, logger: Logger) {
-        self.pool = pool
-        self.connection = connection
-        self.logger = logger
-    }
-
-    static func open(pool: ConnectionPool, logger: Logger) async throws -> QueryCursor {
+extension ReadOnlyCursor {
+    /// Opens a cursor, turning a database that cannot be reached into the API's error.
+    static func openForAPI(pool: ConnectionPool) async throws -> ReadOnlyCursor {
         do {
-            return QueryCursor(pool: pool, connection: try await pool.lease(), logger: logger)
+            return try await ReadOnlyCursor.open(pool: pool)
         } catch let error as PostgresError {
             throw APIError.from(error)
-        }
-    }
-
-    /// Begins the read-only transaction, declares the cursor and fetches the first batch.
-    func start(query: String, timeoutMilliseconds: Int, fetchSize: Int) async throws -> QueryResult {
-        try await connection.execute("BEGIN READ ONLY")
-        try await connection.execute("SET LOCAL statement_timeout = \(max(1, timeoutMilliseconds))")
-        // The user's SQL is the statement here by design; the extended protocol (PQexecParams) refuses a
-        // second statement, DECLARE refuses anything but a query, and the transaction refuses writes.
-        try await connection.query(SQL(unsafeSQL: "DECLARE consdb_query NO SCROLL CURSOR FOR " + query))
-        return try await fetch(fetchSize)
-    }
-
-    func fetch(_ count: Int) async throws -> QueryResult {
-        try await connection.query(SQL(unsafeSQL: "FETCH FORWARD \(count) FROM consdb_query"))
-    }
-
-    /// Ends the transaction and returns the connection; later calls do nothing.
-    ///
-    /// Always a rollback: the transaction is read-only, so there is nothing to keep, and a rollback also
-    /// undoes session settings the query made (`set_config(..., false)`) and anything PostgreSQL allows
-    /// in a read-only transaction (e.g. `lo_create`). `DISCARD ALL` then drops what survives a rollback
-    /// (session advisory locks, prepared plans), so the next user of the pooled connection gets a clean one.
-    func close() async {
-        let first = lock.withLock { () -> Bool in
-            defer { closed = true }
-            return !closed
-        }
-        guard first else { return }
-        _ = try? await connection.execute("ROLLBACK")
-        _ = try? await connection.execute("DISCARD ALL")
-        _ = try? await connection.execute("SET TIME ZONE 'UTC'")
-        await pool.release(connection)
-    }
-
-    deinit {
-        let unreleased = lock.withLock { !closed }
-        if unreleased {
-            let pool = self.pool
-            let connection = self.connection
-            Task { await pool.release(connection) }
         }
     }
 }

@@ -13,10 +13,14 @@ struct WriteTokenMiddleware: RouterMiddleware {
     let authenticateReads: Bool
     /// The API's path prefix, e.g. `/consdb` (no trailing slash).
     let prefix: String
+    /// More exact paths that stay open when reads need a token: the TAP service's VOSI capabilities and
+    /// availability, which TAP 1.1 requires to be anonymous.
+    let anonymousPaths: Set<String>
 
-    init(tokens: [String], authenticateReads: Bool = false, prefix: String = "/consdb") {
+    init(tokens: [String], authenticateReads: Bool = false, prefix: String = "/consdb", anonymousPaths: Set<String> = []) {
         self.tokens = tokens
         self.authenticateReads = authenticateReads
+        self.anonymousPaths = anonymousPaths
         var prefix = prefix
         while prefix.hasSuffix("/") { prefix.removeLast() }
         self.prefix = prefix
@@ -62,7 +66,7 @@ struct WriteTokenMiddleware: RouterMiddleware {
             "/", "/healthz", "/readyz", "/metrics", prefix, prefix + "/", prefix + "/openapi.json",
             prefix + "/docs", prefix + "/redoc",
         ]
-        if exact.contains(path) { return true }
+        if exact.contains(path) || anonymousPaths.contains(path) { return true }
         let docsPrefixes = [prefix + "/docs/", prefix + "/redoc/"]
         guard docsPrefixes.contains(where: { path.hasPrefix($0) }), !path.contains("%") else { return false }
         return !path.split(separator: "/", omittingEmptySubsequences: false).contains { $0 == "." || $0 == ".." }

@@ -1,3 +1,5 @@
+import ADQL
+
 /// The rows of the five TAP 1.1 `TAP_SCHEMA` tables that describe one schema: what `consdb schema apply`
 /// writes for a published schema, and what ``TAPSchemaRows/selfDescription`` writes for `TAP_SCHEMA`.
 ///
@@ -174,7 +176,7 @@ public struct TAPSchemaRows: Sendable, Equatable {
             for (position, column) in table.columns.enumerated() {
                 let type = TAPColumnType(column)
                 columns.append(Column(
-                    tableName: qualify(table.name), columnName: column.name, datatype: type.datatype,
+                    tableName: qualify(table.name), columnName: ADQLReservedWords.written(column.name), datatype: type.datatype,
                     arraysize: type.arraysize, xtype: type.xtype, size: type.size, description: column.description,
                     utype: column.tap.utype, unit: column.unit, ucd: column.ucd, indexed: indexed.contains(column.name),
                     principal: column.tap.principal == 1, std: column.tap.std == 1,
@@ -188,7 +190,8 @@ public struct TAPSchemaRows: Sendable, Equatable {
                 keys.append(Key(keyID: keyID, fromTable: qualify(table.name), targetTable: qualify(target),
                                 description: constraint.description, utype: constraint.utype))
                 for (from, to) in zip(constraint.columns, constraint.referencedColumns) {
-                    keyColumns.append(KeyColumn(keyID: keyID, fromColumn: from, targetColumn: to))
+                    keyColumns.append(KeyColumn(keyID: keyID, fromColumn: ADQLReservedWords.written(from),
+                                                 targetColumn: ADQLReservedWords.written(to)))
                 }
             }
         }

@@ -24,5 +24,8 @@ public struct TAPConfiguration: Sendable {
     /// The longest a `WAIT` on a job's phase blocks (seconds).
     public var maxWaitSeconds: Double = 60
 
+    /// The largest request body (form-encoded parameters) accepted, in bytes.
+    public var maxRequestBytes: Int = 1 << 20
+
     public init() {}
 }

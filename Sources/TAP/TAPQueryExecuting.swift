@@ -10,7 +10,7 @@ public protocol TAPQueryExecuting: Sendable {
     /// refused, the timeout) are ``TAPRequestError``s and are thrown before anything is written when
     /// they can be; an error thrown after `write` was called means the document is incomplete.
     func execute(_ parameters: TAPParameters, timeoutSeconds: Double,
-                 write: @Sendable ([UInt8]) async throws -> Void) async throws -> TAPQueryOutcome
+                 write: ([UInt8]) async throws -> Void) async throws -> TAPQueryOutcome
 }
 
 /// What a query produced.
@@ -22,5 +22,30 @@ public struct TAPQueryOutcome: Sendable, Equatable {
     public init(rows: Int, overflow: Bool) {
         self.rows = rows
         self.overflow = overflow
+    }
+}
+
+/// An executor that can do the checks, the translation and the first fetch before the answer starts,
+/// so that a sync request learns of the client's errors while it can still answer with a 400.
+public protocol TAPQueryPreparing: TAPQueryExecuting {
+    /// Everything up to the first batch of rows; throws ``TAPRequestError`` for the client's errors.
+    func prepare(_ parameters: TAPParameters, timeoutSeconds: Double) async throws -> any TAPPreparedQuery
+}
+
+/// A query whose first rows are in hand; streaming it writes the whole document.
+public protocol TAPPreparedQuery: Sendable {
+    /// The MIME type of the document.
+    var contentType: String { get }
+    /// Writes the document; the query's resources are released when it returns or throws.
+    func stream(write: ([UInt8]) async throws -> Void) async throws -> TAPQueryOutcome
+    /// Releases the query's resources without writing (the answer will not be sent); idempotent.
+    func discard() async
+}
+
+extension TAPQueryPreparing {
+    public func execute(_ parameters: TAPParameters, timeoutSeconds: Double,
+                        write: ([UInt8]) async throws -> Void) async throws -> TAPQueryOutcome {
+        let prepared = try await prepare(parameters, timeoutSeconds: timeoutSeconds)
+        return try await prepared.stream(write: write)
     }
 }

@@ -8,6 +8,8 @@ public enum ResultFormat: Sendable, Hashable, CaseIterable {
     case csv
     /// Tab-separated values with a header line.
     case tsv
+    /// JSON shaped as `POST /consdb/query` answers: `{"columns": [...], "data": [[...]]}`.
+    case json
 
     /// The format a TAP `RESPONSEFORMAT` (or `FORMAT`) value asks for, or `nil` when it names none of
     /// ours. Accepts the short names (`votable`, `votable/td`, `votable/b2`, `csv`, `tsv`) and the MIME
@@ -53,6 +55,9 @@ public enum ResultFormat: Sendable, Hashable, CaseIterable {
         case "tsv", "text/tab-separated-values":
             guard serialization == nil, header == nil || header == "present" else { return nil }
             self = .tsv
+        case "json", "application/json":
+            guard serialization == nil, header == nil else { return nil }
+            self = .json
         default:
             return nil
         }
@@ -66,6 +71,7 @@ public enum ResultFormat: Sendable, Hashable, CaseIterable {
         case .votableBinary2: "application/x-votable+xml;serialization=BINARY2"
         case .csv: "text/csv;header=present"
         case .tsv: "text/tab-separated-values"
+        case .json: "application/json"
         }
     }
 
@@ -76,6 +82,7 @@ public enum ResultFormat: Sendable, Hashable, CaseIterable {
         case .votableBinary2: "votable/b2"
         case .csv: "csv"
         case .tsv: "tsv"
+        case .json: "json"
         }
     }
 }

@@ -70,6 +70,14 @@ public struct ResultStreamWriter: Sendable {
                 }
             }
             out.append(contentsOf: format == .csv ? Self.crlf : Self.lf)
+        case .json:
+            out.append(contentsOf: "{\"columns\":[".utf8)
+            for (index, field) in fields.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                var name = field.name
+                name.withUTF8 { ValueEncoder.appendJSONString($0, into: &out) }
+            }
+            out.append(contentsOf: "],\"data\":[".utf8)
         }
     }
 
@@ -80,6 +88,7 @@ public struct ResultStreamWriter: Sendable {
         case .votableBinary2: appendBinary2(rows, into: &out)
         case .csv: appendDelimited(rows, separator: UInt8(ascii: ","), style: .csv, lineEnd: Self.crlf, into: &out)
         case .tsv: appendDelimited(rows, separator: UInt8(ascii: "\t"), style: .tsv, lineEnd: Self.lf, into: &out)
+        case .json: appendJSON(rows, into: &out)
         }
         rowCount += rows.count
     }
@@ -101,6 +110,12 @@ public struct ResultStreamWriter: Sendable {
             out.append(contentsOf: VOTableDocument.tail)
         case .csv, .tsv:
             break
+        case .json:
+            out.append(UInt8(ascii: "]"))
+            if overflow {
+                out.append(contentsOf: ",\"truncated\":true,\"message\":\"Result truncated at MAXREC\"".utf8)
+            }
+            out.append(contentsOf: "}\n".utf8)
         }
     }
 
@@ -177,6 +192,28 @@ public struct ResultStreamWriter: Sendable {
                 if !written { out.removeSubrange(mark...) }
             }
             out.append(contentsOf: lineEnd)
+        }
+    }
+
+    private func appendJSON(_ rows: [[String?]], into out: inout [UInt8]) {
+        let kinds = self.kinds
+        let fieldCount = kinds.count
+        for (rowIndex, row) in rows.enumerated() {
+            if rowCount + rowIndex > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "["))
+            for index in 0..<fieldCount {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                guard index < row.count, var value = row[index] else {
+                    out.append(contentsOf: ValueEncoder.jsonNull)
+                    continue
+                }
+                let mark = out.count
+                if !value.withUTF8({ ValueEncoder.appendJSON(kinds[index], $0, into: &out) }) {
+                    out.removeSubrange(mark...)
+                    out.append(contentsOf: ValueEncoder.jsonNull)
+                }
+            }
+            out.append(UInt8(ascii: "]"))
         }
     }
 

@@ -15,8 +15,8 @@ extension Settings {
     }
 
     /// A boolean setting: true, false, 1, 0, yes, no (any case).
-    func flag(_ key: String) throws -> Bool {
-        guard let text = string(key) else { return false }
+    func flag(_ key: String, default fallback: Bool = false) throws -> Bool {
+        guard let text = string(key) else { return fallback }
         switch text.lowercased() {
         case "true", "1", "yes", "on": return true
         case "false", "0", "no", "off": return false

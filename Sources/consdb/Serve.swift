@@ -9,6 +9,7 @@ import Logging
 import Postgres
 import Prometheus
 import ServiceLifecycle
+import TAP
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,6 +27,12 @@ struct Serve: AsyncParsableCommand {
             CONSISTENCY_RULES_DIR (config/consistency: the rules of GET /consdb/table_consistency), \
             CONSDB_CONSISTENCY_DATABASE_URL (the consistency login role those checks run as; see `consdb roles \
             --consistency-login`; unset: the query reader, without the rules on consdb_ingest). \
+            The IVOA TAP service: CONSDB_TAP (true; false leaves it out), CONSDB_TAP_PATH (<URL_PREFIX>/tap), \
+            CONSDB_TAP_PUBLIC_URL (the service's URL as clients reach it; default: from the request's Host), \
+            CONSDB_TAP_MAXREC (rows when MAXREC is not given, 100000), CONSDB_TAP_MAX_MAXREC (hard row limit, \
+            MAX_ROWS), CONSDB_TAP_RESULTS_DIR (where async results are written; default a directory under the \
+            system's temporary directory), CONSDB_TAP_MAX_JOBS (async jobs executing at once, 4), \
+            CONSDB_TAP_MAX_EXECUTION_SECONDS (3600), CONSDB_TAP_DESTRUCTION_DAYS (7). \
             CONSDB_REPLICA_URLS (or --replica-url): replicas that receive the API's writes (flexible metadata, \
             inserts) to the cdb_* schemas, through the primary's outbox, as the workers' writes do.
             """
@@ -88,7 +95,10 @@ struct Serve: AsyncParsableCommand {
             let service = APIService(pool: pool, configuration: configuration, logger: logger)
             let metrics = APIMetrics()
             let replication = try await replicaSetup(settings, primary: url, metrics: metrics, logger: logger)
-            let router = ConsDBAPI.router(service: service, metrics: metrics, queryPool: queryPool, queryRoleGate: roleGate, consistency: consistency)
+            let tap = try tapService(settings, api: configuration, readerPool: queryPool ?? pool, writerPool: pool, metrics: metrics,
+                                     roleGate: roleGate, logger: logger)
+            let router = ConsDBAPI.router(service: service, metrics: metrics, queryPool: queryPool, queryRoleGate: roleGate,
+                                          consistency: consistency, tap: tap)
             let app = Application(
                 router: router,
                 configuration: .init(address: .hostname(listenHost, port: listenPort), serverName: "consdb"),
@@ -101,7 +111,7 @@ struct Serve: AsyncParsableCommand {
             ])
             // The pools first, so that they close after the server has answered its last request.
             let services: [any Service] = [pool] + (queryPool.map { [$0] } ?? []) + (consistencyPool.map { [$0] } ?? [])
-                + replication.services + [app]
+                + replication.services + (tap.map { [$0.jobRunner] } ?? []) + [app]
             let group = ServiceGroup(
                 configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             )
@@ -120,6 +130,32 @@ struct Serve: AsyncParsableCommand {
         let connection = try await Connection.connect(primary, logger: logger)
         let schemas = try await ReaderRole.publishedSchemas(on: connection).filter { $0.hasPrefix("cdb_") }
         return try await ReplicaSetup.make(replicaOptions, settings, primary: primary, schemas: schemas, logger: logger, registry: metrics.registry)
+    }
+
+    /// The TAP service's settings; nil when CONSDB_TAP is false. Its queries run on the same reader
+    /// pool, behind the same role gate, as `POST /consdb/query`.
+    private func tapService(
+        _ settings: Settings, api: APIConfiguration, readerPool: ConnectionPool, writerPool: ConnectionPool, metrics: APIMetrics,
+        roleGate: QueryRoleGate, logger: Logger
+    ) throws -> TAPService? {
+        guard try settings.flag("CONSDB_TAP", default: true) else { return nil }
+        var tap = TAPConfiguration()
+        var prefix = api.prefix
+        while prefix.hasSuffix("/") { prefix.removeLast() }
+        tap.basePath = settings.string("CONSDB_TAP_PATH") ?? prefix + "/tap"
+        tap.maxMaxRec = try settings.positiveInt("CONSDB_TAP_MAX_MAXREC", default: api.queryRowCap)
+        tap.defaultMaxRec = min(try settings.positiveInt("CONSDB_TAP_MAXREC", default: tap.defaultMaxRec), tap.maxMaxRec)
+        tap.syncTimeoutSeconds = api.queryTimeoutSeconds
+        tap.fetchSize = api.queryFetchSize
+        tap.maxExecutingJobs = try settings.positiveInt("CONSDB_TAP_MAX_JOBS", default: tap.maxExecutingJobs)
+        tap.maxExecutionSeconds = try settings.positiveDouble("CONSDB_TAP_MAX_EXECUTION_SECONDS", default: tap.maxExecutionSeconds)
+        tap.defaultDestructionSeconds = try settings.positiveDouble("CONSDB_TAP_DESTRUCTION_DAYS", default: 7) * 86_400
+        tap.maxDestructionSeconds = max(tap.maxDestructionSeconds, tap.defaultDestructionSeconds)
+        tap.resultsDirectory = settings.string("CONSDB_TAP_RESULTS_DIR")
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("consdb-tap-results").path
+        return TAPService(configuration: tap, publicURL: settings.string("CONSDB_TAP_PUBLIC_URL"), readerPool: readerPool,
+                          writerPool: writerPool, registry: metrics.registry, logger: Logger(label: "consdb.tap"),
+                          admit: { try await roleGate.admitTAP() })
     }
 
     /// The table-consistency endpoint's rules and pool. Without CONSISTENCY_RULES_DIR and without the

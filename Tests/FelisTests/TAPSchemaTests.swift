@@ -1,3 +1,4 @@
+import ADQL
 import EFD
 import Felis
 import FelisCatalog
@@ -28,7 +29,8 @@ struct TAPSchemaTests {
         #expect(controller.datatype == "char" && controller.arraysize == nil && controller.size == nil)
         let id = try column("exposure", "exposure_id")
         #expect((id.datatype, id.arraysize, id.indexed) == ("long", nil, true))
-        let value = try column("exposure_flexdata", "value")  // text
+        let value = try column("exposure_flexdata", "\"value\"")  // text; an ADQL reserved word, listed delimited
+        #expect(try column("exposure_flexdata", "\"key\"").datatype == "char")
         #expect((value.datatype, value.arraysize) == ("char", "*"))
         let ra = try column("exposure", "s_ra")
         #expect(ra.std && ra.utype == "Char.SpatialAxis.Coverage.Location.Coord.Position2D.Value2.C1" && ra.ucd == "pos.eq.ra" && ra.unit == "deg")
@@ -41,7 +43,7 @@ struct TAPSchemaTests {
             #expect(tableRow.description == table.description && tableRow.schemaName == "cdb_lsstcam")
             #expect(tableRow.tableType == (["visit1", "ccdvisit1"].contains(table.name) ? .view : .table), "\(table.name)")
             for (position, felisColumn) in table.columns.enumerated() {
-                let row = try column(table.name, felisColumn.name)
+                let row = try column(table.name, ADQLReservedWords.written(felisColumn.name))
                 #expect(row.description == felisColumn.description && row.unit == felisColumn.unit && row.ucd == felisColumn.ucd)
                 #expect(row.columnIndex == position + 1)
             }

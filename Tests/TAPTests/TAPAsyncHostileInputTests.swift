@@ -31,7 +31,6 @@ import Testing
             try await server.serve(runRunner: false) { client in
                 let id = try await client.create("SELECT 1")
                 let cases: [(String, String, String)] = [
-                    ("/async", UWSClient.encode([("LANG", "SQL"), ("QUERY", "SELECT 1")]), "LANG=SQL is not supported"),
                     ("/async", UWSClient.encode([("LANG", "ADQL"), ("QUERY", "SELECT 1"), ("RESPONSEFORMAT", "fits")]), "RESPONSEFORMAT=fits"),
                     ("/async", UWSClient.encode([("LANG", "ADQL"), ("QUERY", "SELECT 1"), ("MAXREC", "-1")]), "MAXREC"),
                     ("/async", UWSClient.encode([("LANG", "ADQL"), ("PHASE", "RUN")]), "no QUERY"),
@@ -47,7 +46,6 @@ import Testing
                     ("/async/\(id)/destruction", "DESTRUCTION=2026-02-30T00:00:00Z", "ISO 8601"),
                     ("/async/\(id)/destruction", "DESTRUCTION=2026-01-01T24:00:00Z", "ISO 8601"),
                     ("/async/\(id)/destruction", "", "DESTRUCTION="),
-                    ("/async/\(id)/parameters", UWSClient.encode([("LANG", "PQL")]), "LANG=PQL"),
                 ]
                 for (path, body, message) in cases {
                     let reply = try await client.post(UWSServer.base + path, raw: body)

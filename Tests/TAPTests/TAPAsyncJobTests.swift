@@ -182,6 +182,12 @@ import Testing
                 #expect(document.text.contains("value=\"ERROR\">Column &lt;nope&gt; &amp; friends do not exist</INFO>"))
                 #expect(try await client.get(UWSServer.base + "/async/\(badSQL)/error").text.contains("column &quot;nothing&quot; does not exist"))
                 #expect(try await client.get(UWSServer.base + "/async/\(failing)/results/result").status == 404)
+                // A language the service does not speak: the job is created, and fails saying so.
+                let language = try await client.post(UWSServer.base + "/async", [("LANG", "PQL"), ("QUERY", "SELECT 1"), ("PHASE", "RUN")])
+                #expect(language.status == 303, "\(language)")
+                let wrongLanguage = try #require(language.jobID)
+                #expect(try await server.waitForPhase(wrongLanguage, [.error, .completed]) == .error)
+                #expect(try await client.get(UWSServer.base + "/async/\(wrongLanguage)/error").text.contains("LANG"))
                 #expect(files(in: directory).isEmpty)
             }
         }

@@ -12,7 +12,7 @@ struct ResultFormatTests {
         ("votable/b2", .votableBinary2), ("votable/binary2", .votableBinary2),
         ("application/x-votable+xml;serialization=binary2", .votableBinary2),
         ("Application/X-VOTable+XML; Serialization=\"BINARY2\"", .votableBinary2),
-        ("csv", .csv), ("text/csv", .csv), ("text/csv;header=present", .csv), ("text/csv; charset=UTF-8", .csv),
+        ("json", .json), ("Application/JSON", .json), ("csv", .csv), ("text/csv", .csv), ("text/csv;header=present", .csv), ("text/csv; charset=UTF-8", .csv),
         ("tsv", .tsv), ("text/tab-separated-values", .tsv), ("TSV", .tsv),
     ])
     func accepted(value: String, format: ResultFormat) {
@@ -20,7 +20,7 @@ struct ResultFormatTests {
     }
 
     @Test(arguments: [
-        "", ";", "json", "fits", "votable/b", "application/x-votable+xml;serialization=binary",
+        "", ";", "jsonl", "fits", "votable/b", "application/x-votable+xml;serialization=binary",
         "application/x-votable+xml;serialization=fits", "text/csv;header=absent", "text/csv;serialization=binary2",
         "votable/td;serialization=binary2", "text/plain", "votable;header=present", "text/csv;charset=latin1",
         "application/x-votable+xml;bogus", "application/x-votable+xml;x=y", "csv\u{0}", String(repeating: "votable", count: 1000),

@@ -118,17 +118,16 @@ public struct TAPAsyncRoutes: Sendable {
 
     private var maxExecutionSeconds: Int { max(1, Int(configuration.maxExecutionSeconds.rounded(.down))) }
 
-    /// Checks the parameters that can be checked without running anything.
+    /// Checks the parameters that can be checked without running anything. An unsupported `LANG` is not
+    /// one of them: the job is created and ends in ERROR saying so, as TAP clients and taplint expect of
+    /// a query the service cannot run.
     private func check(_ parameters: TAPParameters, toRun: Bool) -> Response? {
-        if let lang = parameters["LANG"], !lang.uppercased().hasPrefix("ADQL") {
-            return text(.badRequest, "LANG=\(lang.prefix(100)) is not supported; use LANG=ADQL")
-        }
         if let maxrec = parameters["MAXREC"], Int(maxrec).map({ $0 >= 0 }) != true {
             return text(.badRequest, "MAXREC must be a non-negative integer, not '\(maxrec.prefix(100))'")
         }
         do {
             _ = try executor.contentType(for: parameters)
-            if toRun { try TAPJobRunner.checkRunnable(parameters) }
+            if toRun { try TAPJobRunner.checkHasQuery(parameters) }
         } catch {
             return text(.badRequest, error.message)
         }

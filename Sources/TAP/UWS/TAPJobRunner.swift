@@ -244,8 +244,13 @@ public final class TAPJobRunner: Service, Sendable {
 
     /// Parameters a job needs before it can run at all (the executor checks the rest).
     static func checkRunnable(_ parameters: TAPParameters) throws(TAPRequestError) {
+        try checkHasQuery(parameters)
         guard let lang = parameters["LANG"] else { throw TAPRequestError("The job has no LANG parameter (LANG=ADQL)") }
         guard lang.uppercased().hasPrefix("ADQL") else { throw TAPRequestError("LANG=\(lang) is not supported; use LANG=ADQL") }
+    }
+
+    /// What a job needs before it may be queued: a query. Everything else is judged when it runs.
+    static func checkHasQuery(_ parameters: TAPParameters) throws(TAPRequestError) {
         guard let query = parameters["QUERY"], !query.allSatisfy(\.isWhitespace) else {
             throw TAPRequestError("The job has no QUERY parameter")
         }

@@ -5,7 +5,9 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import JSON
+import Logging
 import Postgres
+import TAP
 import TestSupport
 import Testing
 
@@ -183,6 +185,8 @@ struct APISetup: Sendable {
     /// Check the query role as `consdb serve` does (``QueryRoleGate``), with or without the opt-out.
     var checksQueryRole = false
     var allowPrivilegedQueryRole = false
+    /// Mount the TAP service with these settings (its queries on the query pool, as `consdb serve` does).
+    var tap: TAPConfiguration?
 
     enum QueryRole: Sendable { case reader, superuser }
 }
@@ -245,8 +249,15 @@ private func runAPI<T: Sendable>(
         ? ConnectionPool(configuration: .init(conninfo: queryURL, maxConnections: setup.maxConnections)) : nil
     let service = APIService(pool: pool, configuration: setup.configuration)
     let gate = setup.checksQueryRole ? QueryRoleGate(pool: queryPool ?? pool, allowPrivileged: setup.allowPrivilegedQueryRole) : nil
-    let app = Application(router: ConsDBAPI.router(service: service, metrics: APIMetrics(), queryPool: queryPool, queryRoleGate: gate))
+    let tap = setup.tap.map { configuration in
+        TAPService(configuration: configuration, readerPool: queryPool ?? pool, writerPool: pool, logger: Logger(label: "consdb.tap.test"),
+                   admit: { try await gate?.admitTAP() })
+    }
+    let app = Application(router: ConsDBAPI.router(service: service, metrics: APIMetrics(), queryPool: queryPool, queryRoleGate: gate, tap: tap),
+                          configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "consdb"))
     let statuses = StatusLog()
+    // The async job runner, as `consdb serve` runs it beside the server.
+    let jobs = tap.map { tap in Task { try await tap.jobRunner.run() } }
     do {
         let value = try await app.test(setup.testing) { client in
             var api = APIHarness(databaseURL: url, client: client, statuses: statuses)
@@ -256,6 +267,8 @@ private func runAPI<T: Sendable>(
             guard setup.expectsNoWrites else { return try await body(api) }
             return try await api.expectUnchanged(sourceLocation: sourceLocation) { [api] in try await body(api) }
         }
+        jobs?.cancel()
+        _ = await jobs?.result
         await pool.shutdown()
         await queryPool?.shutdown()
         if !setup.allowServerErrors {
@@ -263,6 +276,8 @@ private func runAPI<T: Sendable>(
         }
         return value
     } catch {
+        jobs?.cancel()
+        _ = await jobs?.result
         await pool.shutdown()
         await queryPool?.shutdown()
         throw error

@@ -32,7 +32,7 @@ final class TestExecutor: TAPQueryExecuting {
         }
     }
 
-    func execute(_ parameters: TAPParameters, timeoutSeconds: Double, write: @Sendable ([UInt8]) async throws -> Void) async throws -> TAPQueryOutcome {
+    func execute(_ parameters: TAPParameters, timeoutSeconds: Double, write: ([UInt8]) async throws -> Void) async throws -> TAPQueryOutcome {
         let query = parameters["QUERY"] ?? ""
         state.withLock { $0.runs[query, default: 0] += 1 }
         if query.hasPrefix("-- fail") {
