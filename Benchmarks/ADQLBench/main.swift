@@ -48,5 +48,5 @@ for (name, query) in queries {
         rounds.append(seconds / Double(iterations) * 1e6)
     }
     rounds.sort()
-    print(String(format: "%-18@ %8.1f µs per query (%d characters)", name as NSString, rounds[3], query.count))
+    print(name.padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: "%8.1f µs per query (%d characters)", rounds[3], query.count))
 }
