@@ -1,4 +1,5 @@
 import Foundation
+import VOTable
 
 /// The UWS 1.1 XML documents (namespace `http://www.ivoa.net/xml/UWS/v1.0`, `version="1.1"`): the job,
 /// the job list, the results and the parameters, with links as absolute URLs.
@@ -12,8 +13,8 @@ enum UWSDocument {
     /// `/{jobs}/{job-id}`.
     static func job(_ job: TAPJob, jobURL: String, now: Date = Date()) -> String {
         var out = declaration + "<uws:job version=\"1.1\" \(namespaces)>\n"
-        out += "  <uws:jobId>\(escape(job.id))</uws:jobId>\n"
-        if let runID = job.runID { out += "  <uws:runId>\(escape(runID))</uws:runId>\n" }
+        out += "  <uws:jobId>\(XMLText.escape(job.id))</uws:jobId>\n"
+        if let runID = job.runID { out += "  <uws:runId>\(XMLText.escape(runID))</uws:runId>\n" }
         out += element("ownerId", job.owner)
         out += "  <uws:phase>\(job.phase.rawValue)</uws:phase>\n"
         out += element("quote", quote(job, now: now).map(UWSTime.format))
@@ -26,7 +27,7 @@ enum UWSDocument {
         out += results(job, jobURL: jobURL, indent: "  ")
         if job.phase == .error {
             out += "  <uws:errorSummary type=\"fatal\" hasDetail=\"true\">\n"
-            out += "    <uws:message>\(escape(job.errorMessage ?? "The job failed"))</uws:message>\n"
+            out += "    <uws:message>\(XMLText.escape(job.errorMessage ?? "The job failed"))</uws:message>\n"
             out += "  </uws:errorSummary>\n"
         }
         out += "</uws:job>\n"
@@ -37,9 +38,9 @@ enum UWSDocument {
     static func jobList(_ jobs: [TAPJob], listURL: String) -> String {
         var out = declaration + "<uws:jobs version=\"1.1\" \(namespaces)>\n"
         for job in jobs {
-            out += "  <uws:jobref id=\"\(escape(job.id))\" xlink:href=\"\(escape(listURL + "/" + job.id))\">\n"
+            out += "  <uws:jobref id=\"\(XMLText.escape(job.id))\" xlink:href=\"\(XMLText.escape(listURL + "/" + job.id))\">\n"
             out += "    <uws:phase>\(job.phase.rawValue)</uws:phase>\n"
-            if let runID = job.runID { out += "    <uws:runId>\(escape(runID))</uws:runId>\n" }
+            if let runID = job.runID { out += "    <uws:runId>\(XMLText.escape(runID))</uws:runId>\n" }
             out += "  " + element("ownerId", job.owner)
             out += "    <uws:creationTime>\(UWSTime.format(job.creationTime))</uws:creationTime>\n"
             out += "  </uws:jobref>\n"
@@ -52,8 +53,8 @@ enum UWSDocument {
     static func results(_ job: TAPJob, jobURL: String, indent: String = "", standalone: Bool = false) -> String {
         var out = standalone ? declaration + "<uws:results \(namespaces)>\n" : indent + "<uws:results>\n"
         if job.phase == .completed, let result = job.result {
-            out += indent + "  <uws:result id=\"result\" xlink:type=\"simple\" xlink:href=\"\(escape(jobURL + "/results/result"))\""
-            out += " size=\"\(result.size)\" mime-type=\"\(escape(result.contentType))\"/>\n"
+            out += indent + "  <uws:result id=\"result\" xlink:type=\"simple\" xlink:href=\"\(XMLText.escape(jobURL + "/results/result"))\""
+            out += " size=\"\(result.size)\" mime-type=\"\(XMLText.escape(result.contentType))\"/>\n"
         }
         out += indent + "</uws:results>\n"
         return out
@@ -64,7 +65,7 @@ enum UWSDocument {
     static func parameters(_ parameters: TAPParameters, indent: String = "", standalone: Bool = false) -> String {
         var out = standalone ? declaration + "<uws:parameters \(namespaces)>\n" : indent + "<uws:parameters>\n"
         for entry in parameters.entries {
-            out += indent + "  <uws:parameter id=\"\(escape(entry.name.lowercased()))\">\(escape(entry.value))</uws:parameter>\n"
+            out += indent + "  <uws:parameter id=\"\(XMLText.escape(entry.name.lowercased()))\">\(XMLText.escape(entry.value))</uws:parameter>\n"
         }
         out += indent + "</uws:parameters>\n"
         return out
@@ -81,46 +82,14 @@ enum UWSDocument {
 
     private static func element(_ name: String, _ value: String?) -> String {
         guard let value else { return "  <uws:\(name) xsi:nil=\"true\"/>\n" }
-        return "  <uws:\(name)>\(escape(value))</uws:\(name)>\n"
-    }
-
-    /// XML text and attribute escaping; characters XML 1.0 cannot hold at all (controls other than tab,
-    /// newline and carriage return) become U+FFFD, so the document always parses.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
-            default:
-                if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF {
-                    out += "\u{FFFD}"
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
+        return "  <uws:\(name)>\(XMLText.escape(value))</uws:\(name)>\n"
     }
 }
 
 /// The document at `/{jobs}/{job-id}/error`: a VOTable whose `QUERY_STATUS` is `ERROR` with the
-/// message (TAP 1.1 §5.3, DALI), served with status 200.
+/// message (TAP 1.1 §5.3, DALI), served with status 200; the same document a failed sync query gets.
 enum TAPErrorDocument {
     static func votable(_ message: String) -> String {
-        """
-        <?xml version="1.0" encoding="UTF-8"?>
-        <VOTABLE version="1.4" xmlns="http://www.ivoa.net/xml/VOTable/v1.3">
-          <RESOURCE type="results">
-            <INFO name="QUERY_STATUS" value="ERROR">\(UWSDocument.escape(message))</INFO>
-          </RESOURCE>
-        </VOTABLE>
-
-        """
+        String(decoding: VOTableErrorDocument.render(message), as: UTF8.self)
     }
 }
