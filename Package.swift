@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "Avro", dependencies: ["JSON", "Backoff"]),
         .target(name: "TimeScales"),
         // TAP result writers (VOTable TABLEDATA and BINARY2, CSV, TSV) over PostgreSQL text values: pure.
-        .target(name: "VOTable"),
+        .target(name: "VOTable", dependencies: ["TimeScales"]),
         .target(name: "Astrometry", dependencies: ["TimeScales"]),
         .target(
             name: "EFD",

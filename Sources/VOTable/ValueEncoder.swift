@@ -1,3 +1,5 @@
+import TimeScales
+
 /// Writes one PostgreSQL text value as a VOTable value: as text (TABLEDATA, CSV, TSV) or as BINARY2
 /// bytes. Each `append…` returns `false` without a promise about what it wrote when the text is not a
 /// value of the kind; the caller then cuts `out` back and writes NULL (see ``PostgresText``).
@@ -127,11 +129,11 @@ enum ValueEncoder {
             for index in start..<(start + length) { value = value * 10 + Int(text[index] - 48) }
             return value
         }
-        let days = PostgresText.days(year: number(0, 4), month: number(5, 2), day: number(8, 2))
+        let days = CivilDate(year: number(0, 4), month: number(5, 2), day: number(8, 2)).daysSinceEpoch
         let seconds = days * 86_400 + number(11, 2) * 3600 + number(14, 2) * 60 + number(17, 2) - offset
         let utcDays = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - utcDays * 86_400
-        let date = PostgresText.civil(days: utcDays)
+        let date = CivilDate(daysSinceEpoch: utcDays)
         guard (1...9999).contains(date.year) else { return false }
         appendPadded(date.year, 4, into: &out)
         out.append(UInt8(ascii: "-"))
