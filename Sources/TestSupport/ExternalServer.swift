@@ -30,7 +30,7 @@ public final class ExternalServer: Sendable {
     }
 
     /// `moto_server` (S3) on 127.0.0.1, on the port it chooses (Werkzeug prints "Running on http://127.0.0.1:PORT").
-    public static func motoServer(timeout: Duration = .seconds(30)) async throws -> ExternalServer {
+    public static func motoServer(timeout: Duration = .seconds(120)) async throws -> ExternalServer {
         try await start("moto_server", arguments: ["-H", "127.0.0.1", "-p", "0"], timeout: timeout) { line in
             guard let range = line.range(of: "Running on http://127.0.0.1:") else { return nil }
             return Int(line[range.upperBound...].prefix { $0.isNumber })
